@@ -1,0 +1,217 @@
+"""Question -> verified, cited answer.
+
+condense follow-up -> retrieve -> evidence sentences -> relevance gate -> generate (stream) ->
+verify citations -> answer, or the extractive fallback, or the plain NOT_FOUND sentence.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from rag import prompts
+from rag.cite import CitationChecker, looks_like_abstention, strip_markers
+from rag.config import Settings
+from rag.retrieve import Candidate, Retriever, candidate_sentences, select_evidence
+from rag.schema import NOT_FOUND, Answer, Citation, Evidence, Timings, Token
+from rag.store import Filters
+from rag.text import STOPWORDS, words
+
+History = Sequence[tuple[str, str]]
+MAX_QUESTION_CHARS = 2000
+
+# Text that addresses a model rather than reporting news. Such sentences are never handed to the
+# model as evidence: an article is data, and instructions inside it must not reach the prompt.
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b"
+    r"|\b(system prompt|you are now|as an ai|assistant:|respond only|answer only with|reply with|"
+    r"output only|say only|new instructions?)\b",
+    re.IGNORECASE,
+)
+_DEPENDENT = re.compile(
+    r"^(and|but|also|what about|how about|so)\b|\b(he|him|his|she|her|they|them|their|it|its|"
+    r"that|those|this|these|there|else)\b",
+    re.IGNORECASE,
+)
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked: empty, or too long."""
+
+
+def check_question(question: str) -> str:
+    q = " ".join(str(question or "").split())
+    if not q:
+        raise QuestionError("the question is empty")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(q):,} characters long; the limit is {MAX_QUESTION_CHARS:,}"
+        )
+    return q
+
+
+def is_injection(text: str) -> bool:
+    return bool(_INJECTION.search(text))
+
+
+def format_passages(evidence: list[Evidence]) -> str:
+    lines = []
+    for e in evidence:
+        source = ", ".join(x for x in (e.outlet, e.published) if x) or "unknown source"
+        lines.append(f"[{e.n}] {source}: {' '.join(e.quote.split())}")
+    return "\n".join(lines)
+
+
+def extractive_answer(evidence: list[Evidence], n: int = 2) -> tuple[str, list[Citation]]:
+    """The best evidence sentences, quoted and cited: the answer when the model cannot give one."""
+    picked = evidence[:n]
+    text = " ".join(f"“{' '.join(e.quote.split())}” [{i}]" for i, e in enumerate(picked, 1))
+    cites = [
+        Citation(i, e.article_id, e.title, e.outlet, e.published, e.quote, e.start, e.end, True, 1.0)
+        for i, e in enumerate(picked, 1)
+    ]
+    return text, cites
+
+
+class Answerer:
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: Retriever,
+        embeddings: Embeddings,
+        chat_model: Callable[[], BaseChatModel],
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.embeddings = embeddings
+        self._chat_model = chat_model  # built lazily: loading the LLM is slow
+        self.checker = CitationChecker(
+            embeddings, settings.citations.min_support, settings.citations.mode == "strict"
+        )
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def condense(self, question: str, history: History | None) -> str:
+        """A standalone question for retrieval. Only questions that lean on the chat are rewritten."""
+        if not history or not _DEPENDENT.search(question):
+            return question
+        recent = list(history)[-3:]
+        chat = "\n".join(f"User: {q}\nAssistant: {strip_markers(a)}" for q, a in recent)
+        try:
+            reply = self._chat_model().invoke(
+                [
+                    SystemMessage(prompts.render("condense_system")),
+                    HumanMessage(prompts.render("condense_user", history=chat, question=question)),
+                ],
+                max_tokens=60,
+            )
+            rewritten = str(reply.content).strip().splitlines()[0].strip(" \"'")
+        except Exception:
+            rewritten = ""
+        if not rewritten or looks_like_abstention(rewritten) or len(rewritten) > 400:
+            # Without a usable rewrite, carry the previous question's words along for retrieval.
+            rewritten = f"{recent[-1][0]} {question}"
+        return rewritten
+
+    def gather(self, question: str, filters: Filters | None) -> list[Evidence]:
+        query_vec = self.embeddings.embed_query(question)
+        hits = self.retriever.search(question, query_vec, filters)
+        candidates: list[Candidate] = [
+            c for c in candidate_sentences(hits) if not is_injection(c.text)
+        ]
+        if not candidates:
+            return []
+        vecs = np.asarray(self.embeddings.embed_documents([c.text for c in candidates]), np.float32)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        vecs = vecs / np.where(norms == 0, 1, norms)
+        return select_evidence(
+            question, query_vec, candidates, vecs, self.settings.retrieval.evidence_sentences
+        )
+
+    def relevant(self, question: str, evidence: list[Evidence]) -> bool:
+        """Gate before the model: is there anything on the question's topic at all?"""
+        if not evidence:
+            return False
+        return max(e.score for e in evidence) >= self.settings.retrieval.min_relevance
+
+    # -- the whole flow --------------------------------------------------------------------------
+
+    def stream(
+        self, question: str, history: History | None = None, filters: Filters | None = None
+    ) -> Iterator[Token | Answer]:
+        t0 = time.perf_counter()
+        question = check_question(question)
+        standalone = self.condense(question, history)
+        evidence = self.gather(standalone, filters)
+        t_retrieved = time.perf_counter()
+        retrieve_ms = (t_retrieved - t0) * 1000
+
+        def done(text: str, cites: list[Citation], abstained: bool, mode: str, note: str = "",
+                 first: float | None = None, dropped: list[str] | None = None) -> Answer:
+            return Answer(
+                question=question, text=text, citations=cites, abstained=abstained,
+                timings=Timings(
+                    round(retrieve_ms, 1), None if first is None else round((first - t0) * 1000, 1),
+                    round((time.perf_counter() - t0) * 1000, 1),
+                ),
+                mode=mode,  # type: ignore[arg-type]
+                note=note, evidence=evidence, dropped=dropped or [],
+            )
+
+        if not self.relevant(standalone, evidence):
+            yield done(NOT_FOUND, [], True, "abstain", "No passage in the articles is on this topic.")
+            return
+
+        messages = [
+            SystemMessage(prompts.render("answer_system", not_found=NOT_FOUND)),
+            HumanMessage(
+                prompts.render(
+                    "answer_user", passages=format_passages(evidence), question=standalone
+                )
+            ),
+        ]
+        draft, first = "", None
+        deadline = t0 + self.settings.llm.timeout_s
+        try:
+            for chunk in self._chat_model().stream(messages):
+                piece = str(chunk.content)
+                if not piece:
+                    continue
+                first = first or time.perf_counter()
+                draft += piece
+                yield Token(piece)
+                if time.perf_counter() > deadline:
+                    raise TimeoutError(f"no complete answer within {self.settings.llm.timeout_s:g} s")
+        except Exception as exc:  # the model is down, timed out or failed: quote the evidence
+            text, cites = extractive_answer(evidence)
+            note = (
+                f"The language model could not answer ({type(exc).__name__}: {exc}). "
+                "These are the most relevant passages from the articles, quoted."
+            )
+            yield done(text, cites, False, "extractive", note, first)
+            return
+
+        verified = self.checker.check(draft, evidence)
+        if verified.abstained and not looks_like_abstention(draft) and _strong(standalone, evidence):
+            text, cites = extractive_answer(evidence)
+            note = "The model's answer could not be verified against the articles; quoting them."
+            yield done(text, cites, False, "extractive", note, first, verified.dropped)
+            return
+        mode = "abstain" if verified.abstained else "llm"
+        yield done(verified.text, verified.citations, verified.abstained, mode, "", first,
+                   verified.dropped)
+
+
+def _strong(question: str, evidence: list[Evidence]) -> bool:
+    """The best passage names every content word of the question: quoting it is a safe answer."""
+    if not evidence:
+        return False
+    q = {w for w in words(question) if w not in STOPWORDS and len(w) > 2}
+    top = set(words(evidence[0].quote))
+    return bool(q) and q <= top

@@ -1,0 +1,127 @@
+"""`NewsRAG`: the one object the CLI, the page and the eval use.
+
+Backends are passed in or built from Settings on first use, so a test can hand in fakes and a user
+changes backends with environment variables alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+
+from rag.answer import Answerer, History
+from rag.config import Settings
+from rag.embed import build_embeddings
+from rag.indexer import Indexer, Progress, count_inputs
+from rag.ingest import Rejected, article_from_text, prepare
+from rag.llm import build_chat_model
+from rag.model_files import set_offline_env
+from rag.retrieve import Retriever
+from rag.schema import Answer, Article, IngestReport, Token
+from rag.store import Filters, NewsStore
+
+
+class NewsRAG:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embeddings: Embeddings | None = None,
+        chat_model: BaseChatModel | None = None,
+        chroma_client: Any = None,
+    ) -> None:
+        set_offline_env()
+        self.settings = settings or Settings()
+        self.embeddings = embeddings or build_embeddings(self.settings)
+        self._chat_model = chat_model
+        self._llm_lock = threading.Lock()
+        self.store = NewsStore(self.settings, self.embeddings, chroma_client)
+        self.retriever = Retriever(self.store, self.settings.retrieval)
+        self.answerer = Answerer(self.settings, self.retriever, self.embeddings, self.chat_model)
+
+    def chat_model(self) -> BaseChatModel:
+        """The LLM, built on first use (assembling/loading the embedded model takes seconds)."""
+        with self._llm_lock:
+            if self._chat_model is None:
+                self._chat_model = build_chat_model(self.settings)
+            return self._chat_model
+
+    # -- articles ------------------------------------------------------------------------------
+
+    def ingest(
+        self, paths: Sequence[str | Path] | str | Path, progress: Progress | None = None
+    ) -> IngestReport:
+        """Add files and folders (recursively). Bad files are reported in `rejected`, never raised."""
+        if isinstance(paths, str | Path):
+            paths = [paths]
+        items = prepare(list(paths), max_file_mb=self.settings.ingest.max_file_mb)
+        return Indexer(self.store, self.settings).ingest(items, progress, count_inputs(paths))
+
+    def ingest_text(self, text: str, *, source: str, title: str | None = None,
+                    outlet: str | None = None, published: str | None = None,
+                    url: str | None = None, html: bool = False) -> IngestReport:
+        """Add one article given as text (or HTML), e.g. pasted into the page."""
+        item: Article | Rejected = article_from_text(
+            text, source=source, title=title, outlet=outlet, published=published, url=url, html=html
+        )
+        return Indexer(self.store, self.settings).ingest([item])
+
+    def articles(self, filters: Filters | None = None) -> list[Article]:
+        """Every stored article, cleaned, oldest first."""
+        found = self.store.get_articles(filters.article_ids if filters else None)
+        if filters and not filters.is_empty():
+            found = [a for a in found if filters.matches(_meta(a))]
+        return found
+
+    def article(self, article_id: str) -> Article | None:
+        return self.store.get_article(article_id)
+
+    def remove(self, article_id: str) -> bool:
+        return self.store.remove(article_id)
+
+    # -- questions -----------------------------------------------------------------------------
+
+    def ask_stream(
+        self, question: str, history: History | None = None, filters: Filters | None = None
+    ) -> Iterator[Token | Answer]:
+        """Token events while the model writes, then the verified Answer (always last)."""
+        yield from self.answerer.stream(question, history, filters)
+
+    def ask(
+        self, question: str, history: History | None = None, filters: Filters | None = None
+    ) -> Answer:
+        final: Answer | None = None
+        for event in self.ask_stream(question, history, filters):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None  # stream() always ends with an Answer
+        return final
+
+
+def _meta(a: Article) -> dict[str, Any]:
+    from rag.store import date_ordinal
+
+    return {"outlet": a.outlet, "article_id": a.id, "published_day": date_ordinal(a.published)}
+
+
+_default: NewsRAG | None = None
+_default_lock = threading.Lock()
+
+
+def default() -> NewsRAG:
+    """A process-wide NewsRAG over the default store, built on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = NewsRAG()
+        return _default
+
+
+def ask(question: str, history: History | None = None) -> Answer:
+    """Ask the default store (settings from NEWSRAG_* environment variables)."""
+    return default().ask(question, history)

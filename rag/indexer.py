@@ -1,0 +1,147 @@
+"""Ingest bookkeeping between rag.ingest (files -> clean Articles) and the store.
+
+Decides, per article: already stored (unchanged), exact or near duplicate of a stored story
+(recorded on the canonical article, not indexed again), a new version of a stored source (the old
+one is replaced, no orphan chunks left), or new. Writes in batches so embedding runs efficiently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from rag.config import Settings
+from rag.ingest import (
+    Rejected,
+    SignatureIndex,
+    chunk_article,
+    prepare,
+    signature,
+    signature_from_str,
+    signature_to_str,
+)
+from rag.schema import Article, Chunk, IngestReport
+from rag.store import NewsStore
+
+Progress = Callable[[int, int | None, str], None]  # (done, total or None, current source)
+_BATCH_CHUNKS = 256
+
+
+def count_inputs(paths: Iterable[str | Path]) -> int:
+    """Files that prepare() will visit: for a progress bar's total."""
+    n = 0
+    for p in map(Path, paths):
+        if p.is_dir():
+            n += sum(
+                1 for f in p.rglob("*")
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+        else:
+            n += 1
+    return n
+
+
+class Indexer:
+    def __init__(self, store: NewsStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    def _load_state(self) -> tuple[dict[str, dict[str, Any]], SignatureIndex, dict[str, str]]:
+        known = self.store.article_index()
+        sigs = SignatureIndex()
+        by_source: dict[str, str] = {}
+        for aid, meta in known.items():
+            if meta.get("minhash"):
+                sigs.add(aid, signature_from_str(str(meta["minhash"])))
+            if meta.get("source"):
+                by_source[str(meta["source"])] = aid
+        return known, sigs, by_source
+
+    def ingest(self, items: Iterable[Article | Rejected], progress: Progress | None = None,
+               total: int | None = None) -> IngestReport:
+        report = IngestReport()
+        self.store.repair()  # chunks left by an interrupted run go before anything else
+        known, sigs, by_source = self._load_state()
+        pending: list[tuple[Article, list[Chunk], str]] = []
+        pending_chunks = 0
+        cfg = self.settings.ingest
+
+        def flush() -> None:
+            nonlocal pending, pending_chunks
+            report.chunks += self.store.write(pending)
+            pending, pending_chunks = [], 0
+
+        for done, item in enumerate(items, 1):
+            if progress:
+                progress(done, total, getattr(item, "source", ""))
+            if isinstance(item, Rejected):
+                report.rejected.append((item.source, item.reason))
+                continue
+            article = item
+            if article.id in known:
+                stored = known[article.id]
+                if stored.get("source") == article.source:
+                    report.unchanged.append(article.id)
+                else:
+                    self._note_duplicate(article, article.id, known, report)
+                continue
+            sig = signature(article.text)
+            match = sigs.best_match(sig, cfg.near_dup_threshold)
+            if match is not None and by_source.get(article.source) != match[0]:
+                self._note_duplicate(article, match[0], known, report)
+                continue
+            old = by_source.get(article.source)
+            if old and old != article.id:
+                # A new version of a stored source: remove the old one so it leaves no orphans.
+                if pending:
+                    flush()
+                self.store.remove(old)
+                sigs.remove(old)
+                known.pop(old, None)
+                report.replaced.append(old)
+            chunks = chunk_article(
+                article, chunk_chars=cfg.chunk_chars, overlap_sentences=cfg.chunk_overlap_sentences
+            )
+            if not chunks:
+                report.rejected.append((article.source, "no text left after cleaning"))
+                continue
+            sig_s = signature_to_str(sig)
+            pending.append((article, chunks, sig_s))
+            pending_chunks += len(chunks)
+            known[article.id] = {"source": article.source, "outlet": article.outlet,
+                                 "also_in": "", "minhash": sig_s}
+            sigs.add(article.id, sig)
+            by_source[article.source] = article.id
+            report.added.append(article.id)
+            if pending_chunks >= _BATCH_CHUNKS:
+                flush()
+        if pending:
+            flush()
+        return report
+
+    def _note_duplicate(self, article: Article, canonical: str,
+                        known: dict[str, dict[str, Any]], report: IngestReport) -> None:
+        report.duplicates.append((article.source, canonical))
+        meta = known.get(canonical, {})
+        outlets = [o for o in str(meta.get("also_in", "")).split("|") if o]
+        own = str(meta.get("outlet", ""))
+        if article.outlet and article.outlet != own and article.outlet not in outlets:
+            outlets.append(article.outlet)
+            meta["also_in"] = "|".join(outlets)
+            if self.store.get_article(canonical) is not None:
+                self.store.set_also_in(canonical, outlets)
+            else:  # still in the pending batch: it is written with this list
+                pass
+
+
+def ingest_paths(store: NewsStore, settings: Settings, paths: Iterable[str | Path],
+                 progress: Progress | None = None) -> IngestReport:
+    paths = list(paths)
+    items = prepare(paths, max_file_mb=settings.ingest.max_file_mb)
+    return Indexer(store, settings).ingest(items, progress, count_inputs(paths))
+
+
+def with_outlet(article: Article, outlet: str) -> Article:
+    return replace(article, outlet=outlet)

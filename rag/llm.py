@@ -1,0 +1,197 @@
+"""Chat model backends by name, all as LangChain `BaseChatModel`s.
+
+- embedded: the packaged Qwen2.5-Coder 1.5B GGUF run in-process by llama.cpp. In-process rather than
+  a loopback server: no port to manage, and llama.cpp keeps the KV cache of the previous prompt, so
+  the fixed system prompt at the front of every request is not re-processed (a large share of the
+  first-token time on 2 cores).
+- openai: any OpenAI-compatible server (llama-server, vLLM, Ollama's /v1, OpenAI) via langchain-openai.
+- ollama: Ollama's own API via langchain-ollama.
+- fake: deterministic, evidence-aware stand-in for tests (never loads a model).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, PrivateAttr
+
+from rag.config import Settings
+from rag.model_files import ensure_gguf, verify_gguf
+from rag.schema import NOT_FOUND
+
+_ROLE = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+def _to_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    return [{"role": _ROLE.get(m.type, "user"), "content": str(m.content)} for m in messages]
+
+
+class LlamaCppChat(BaseChatModel):
+    """A llama.cpp model in this process. One lock: a llama context serves one request at a time."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    model_path: str
+    n_ctx: int = 4096
+    n_threads: int | None = None
+    n_batch: int = 512
+    temperature: float = 0.0
+    max_tokens: int = 256
+    _llama: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp-inprocess"
+
+    def _model(self) -> Any:
+        if self._llama is None:
+            from llama_cpp import Llama
+
+            # llama-cpp-python defaults to half the cores for generation; on 2 cores that is one.
+            threads = self.n_threads or os.cpu_count() or 1
+            self._llama = Llama(
+                model_path=self.model_path,
+                n_ctx=self.n_ctx,
+                n_threads=threads,
+                n_threads_batch=threads,
+                n_batch=self.n_batch,
+                verbose=False,
+            )
+        return self._llama
+
+    def _params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "temperature": kwargs.get("temperature", self.temperature),
+            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+            "stop": stop,
+        }
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = "".join(c.message.content for c in self._stream(messages, stop, run_manager, **kwargs))  # type: ignore[misc]
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        with self._lock:
+            llama = self._model()
+            stream = llama.create_chat_completion(
+                messages=_to_dicts(messages), stream=True, **self._params(stop, kwargs)
+            )
+            for part in stream:
+                delta = part["choices"][0].get("delta", {}).get("content") or ""
+                if delta:
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
+                    if run_manager:
+                        run_manager.on_llm_new_token(delta, chunk=chunk)
+                    yield chunk
+
+
+class FakeChat(BaseChatModel):
+    """Deterministic stand-in. With `responses`, replies with them in turn; otherwise it answers
+    from the first numbered passage in the prompt, cited, or with NOT_FOUND when there is none."""
+
+    responses: list[str] = []
+    _i: int = PrivateAttr(default=0)
+
+    @property
+    def _llm_type(self) -> str:
+        return "newsrag-fake"
+
+    def _reply(self, messages: list[BaseMessage]) -> str:
+        if self.responses:
+            reply = self.responses[self._i % len(self.responses)]
+            self._i += 1
+            return reply
+        prompt = str(messages[-1].content)
+        if "STANDALONE QUESTION" in str(messages[0].content):
+            return prompt.rsplit("Follow-up:", 1)[-1].strip().splitlines()[0]
+        for line in prompt.splitlines():
+            m = re.match(r"^\[(\d+)\] .*?: (.+)$", line)
+            if m:
+                return f"{m.group(2).strip()} [{m.group(1)}]"
+        return NOT_FOUND
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._reply(messages)))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        for piece in re.findall(r"\S+\s*", self._reply(messages)):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+
+
+def build_chat_model(settings: Settings) -> BaseChatModel:
+    """The chat model named by settings.llm.backend."""
+    cfg = settings.llm
+    if cfg.backend == "fake":
+        return FakeChat()
+    if cfg.backend == "embedded":
+        if cfg.gguf_path:
+            path = cfg.gguf_path
+        else:
+            path = ensure_gguf(settings.model_cache)
+            verify_gguf(path)
+        return LlamaCppChat(
+            model_path=str(path),
+            n_ctx=cfg.n_ctx,
+            n_threads=cfg.n_threads,
+            n_batch=cfg.n_batch,
+            temperature=cfg.temperature,
+            max_tokens=cfg.max_tokens,
+        )
+    if cfg.backend == "openai":
+        from langchain_openai import ChatOpenAI
+
+        if not cfg.base_url:
+            raise ValueError("NEWSRAG_LLM__BASE_URL is required for the openai backend")
+        return ChatOpenAI(
+            base_url=cfg.base_url,
+            api_key=cfg.api_key or "not-needed",  # type: ignore[arg-type]
+            model=cfg.model,
+            temperature=cfg.temperature,
+            max_completion_tokens=cfg.max_tokens,
+            timeout=cfg.timeout_s,
+            max_retries=1,
+        )
+    if cfg.backend == "ollama":
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(
+            model=cfg.model,
+            base_url=cfg.base_url or "http://127.0.0.1:11434",
+            temperature=cfg.temperature,
+            num_predict=cfg.max_tokens,
+            client_kwargs={"timeout": cfg.timeout_s},
+        )
+    raise ValueError(f"unknown LLM backend {cfg.backend!r}")

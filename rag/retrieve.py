@@ -1,0 +1,218 @@
+"""Hybrid retrieval and evidence selection.
+
+dense (Chroma) + BM25 -> reciprocal rank fusion -> diversity across articles -> evidence sentences.
+
+BM25 matters for names: "Belousov" is one rare token that a 384-d sentence vector blurs. The BM25
+index is derived from the chunks in Chroma, never kept separately, and rebuilt when the store's
+revision or chunk count changes, so it cannot drift from the vector index.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rag.config import RetrievalSettings
+from rag.schema import Evidence
+from rag.store import Filters, NewsStore
+from rag.text import STOPWORDS, content_words, sentence_spans, words
+
+
+def _terms(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS]
+
+
+class LexicalIndex:
+    """Okapi BM25 over an inverted index; scoring touches only the postings of query terms."""
+
+    def __init__(self, texts: list[str], k1: float = 1.5, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.n = len(texts)
+        postings: dict[str, dict[int, int]] = defaultdict(dict)
+        lengths = np.zeros(self.n, dtype=np.float32)
+        for i, text in enumerate(texts):
+            terms = _terms(text)
+            lengths[i] = len(terms)
+            for t in terms:
+                postings[t][i] = postings[t].get(i, 0) + 1
+        avg = float(lengths.mean()) if self.n else 1.0
+        self.norm = k1 * (1 - b + b * lengths / (avg or 1.0))
+        self.postings = {
+            t: (np.fromiter(p.keys(), np.int32, len(p)), np.fromiter(p.values(), np.float32, len(p)))
+            for t, p in postings.items()
+        }
+
+    def scores(self, query: str) -> np.ndarray:
+        out = np.zeros(self.n, dtype=np.float32)
+        for t in set(_terms(query)):
+            if t not in self.postings:
+                continue
+            docs, tf = self.postings[t]
+            idf = math.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))
+            out[docs] += idf * tf * (self.k1 + 1) / (tf + self.norm[docs])
+        return out
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: str
+    text: str
+    meta: dict[str, Any]
+    score: float  # fused score
+
+
+class Retriever:
+    """Owns the lexical index cache for one store."""
+
+    def __init__(self, store: NewsStore, cfg: RetrievalSettings) -> None:
+        self.store = store
+        self.cfg = cfg
+        self._lock = threading.Lock()
+        self._key: tuple[int, int] | None = None
+        self._index: LexicalIndex | None = None
+        self._ids: list[str] = []
+        self._texts: list[str] = []
+        self._metas: list[dict[str, Any]] = []
+
+    def _lexical(self) -> LexicalIndex:
+        with self._lock:
+            key = (self.store.revision, self.store.chunks.count())
+            if self._index is None or key != self._key:
+                stored = self.store.all_chunks()
+                self._ids, self._texts, self._metas = stored.ids, stored.texts, stored.metas
+                self._index = LexicalIndex(stored.texts)
+                self._key = key
+            return self._index
+
+    def search(
+        self, query: str, query_vec: list[float], filters: Filters | None = None
+    ) -> list[Hit]:
+        filters = filters or Filters()
+        dense = self.store.dense_search(query_vec, self.cfg.k_dense, filters.where())
+        index = self._lexical()
+        scores = index.scores(query)
+        lexical: list[tuple[str, str, dict[str, Any]]] = []
+        if index.n:
+            order = np.argsort(-scores)
+            for i in order:
+                if scores[i] <= 0 or len(lexical) >= self.cfg.k_lexical:
+                    break
+                if filters.matches(self._metas[i]):
+                    lexical.append((self._ids[i], self._texts[i], self._metas[i]))
+        fused: dict[str, float] = defaultdict(float)
+        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        for rank, (cid, text, meta, _sim) in enumerate(dense):
+            fused[cid] += 1.0 / (self.cfg.rrf_k + rank + 1)
+            found[cid] = (text, meta)
+        for rank, (cid, text, meta) in enumerate(lexical):
+            fused[cid] += 1.0 / (self.cfg.rrf_k + rank + 1)
+            found[cid] = (text, meta)
+        ranked = sorted(fused, key=lambda c: -fused[c])
+        return diversify(
+            [Hit(c, found[c][0], found[c][1], fused[c]) for c in ranked],
+            self.cfg.k_chunks,
+            self.cfg.max_per_article,
+        )
+
+
+def diversify(hits: list[Hit], k: int, max_per_article: int) -> list[Hit]:
+    """Round-robin over articles in fused order: every article's best chunk before any second one,
+    so one long article cannot fill the context while other outlets say the same."""
+    by_article: dict[str, list[Hit]] = defaultdict(list)
+    for h in hits:
+        by_article[str(h.meta.get("article_id"))].append(h)
+    chosen: list[Hit] = []
+    for depth in range(max_per_article):
+        for group in by_article.values():
+            if depth < len(group) and len(chosen) < k:
+                chosen.append(group[depth])
+    rank = {h.chunk_id: i for i, h in enumerate(hits)}
+    return sorted(chosen, key=lambda h: rank[h.chunk_id])
+
+
+_PRONOUN_START = re.compile(r"^(He|She|They|It|This|That|These|Those|His|Her|Their)\b")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    article_id: str
+    meta: dict[str, Any]
+    start: int  # offsets into the article text
+    end: int
+    text: str
+
+
+def candidate_sentences(hits: list[Hit]) -> list[Candidate]:
+    """Sentences of the hit chunks with article offsets; overlapping chunks give each once.
+    A sentence opening with a pronoun keeps the sentence before it, so it can be read alone."""
+    seen: set[tuple[str, int]] = set()
+    out: list[Candidate] = []
+    for h in hits:
+        base = int(h.meta.get("start", 0))
+        aid = str(h.meta.get("article_id"))
+        spans = sentence_spans(h.text)
+        for j, (a, b) in enumerate(spans):
+            if (aid, base + a) in seen:
+                continue
+            seen.add((aid, base + a))
+            start = spans[j - 1][0] if j and _PRONOUN_START.match(h.text[a:b]) else a
+            out.append(Candidate(aid, h.meta, base + start, base + b, h.text[start:b]))
+    return out
+
+
+def lexical_overlap(query: str, text: str) -> float:
+    """Share of the question's content words found in the text."""
+    q = content_words(query)
+    return len(q & content_words(text)) / len(q) if q else 0.0
+
+
+def select_evidence(
+    query: str,
+    query_vec: list[float],
+    candidates: list[Candidate],
+    sentence_vecs: np.ndarray,
+    n: int,
+    per_article: int = 3,
+) -> list[Evidence]:
+    """The n most relevant sentences (embedding similarity blended with word overlap), at most
+    per_article from one article, numbered 1..n in order of relevance."""
+    if not candidates:
+        return []
+    q = np.asarray(query_vec, dtype=np.float32)
+    sims = sentence_vecs @ q
+    scored = sorted(
+        (
+            (0.65 * float(sims[i]) + 0.35 * lexical_overlap(query, c.text), i)
+            for i, c in enumerate(candidates)
+        ),
+        reverse=True,
+    )
+    picked: list[Evidence] = []
+    per: dict[str, int] = defaultdict(int)
+    for score, i in scored:
+        c = candidates[i]
+        if per[c.article_id] >= per_article or len(c.text) < 25:
+            continue
+        per[c.article_id] += 1
+        picked.append(
+            Evidence(
+                n=len(picked) + 1,
+                article_id=c.article_id,
+                title=str(c.meta.get("title", "")),
+                outlet=str(c.meta.get("outlet", "")),
+                published=str(c.meta.get("published") or "") or None,
+                quote=c.text,
+                start=c.start,
+                end=c.end,
+                score=round(score, 4),
+            )
+        )
+        if len(picked) >= n:
+            break
+    return picked

@@ -1,0 +1,292 @@
+"""Chroma storage: an embedded PersistentClient by default, an HttpClient when a host is set.
+
+Two collections share a prefix:
+- `<prefix>_chunks`: one record per chunk, embedded with our Embeddings, metadata carries the
+  article's title, outlet and date so every hit can be cited on its own.
+- `<prefix>_articles`: one record per article (full cleaned text, metadata, MinHash signature).
+
+Write order is the consistency rule: an article's chunks are written first and its article record
+last, as the commit marker. A crash in between leaves chunks with no article record; `repair()`
+deletes them and the next ingest writes the article again with the same deterministic ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from rag.config import Settings
+from rag.schema import Article, Chunk
+
+_BATCH = 512  # Chroma rejects very large single upserts; keep each call modest.
+
+
+class StoreError(RuntimeError):
+    """The store cannot be reached or used; the message says what to check."""
+
+
+def make_client(settings: Settings) -> Any:
+    """A Chroma client from settings, with telemetry off (it would try the network)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    cfg = settings.store
+    try:
+        if cfg.host:
+            headers = {"Authorization": f"Bearer {cfg.token}"} if cfg.token else None
+            client = chromadb.HttpClient(
+                host=cfg.host, port=cfg.port, ssl=cfg.ssl, headers=headers, settings=chroma_settings
+            )
+            client.heartbeat()
+            return client
+        path = settings.store_path
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        where = f"{cfg.host}:{cfg.port}" if cfg.host else str(settings.store_path)
+        raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+
+def date_ordinal(iso: str | None) -> int:
+    """Days since year 1 for date-range filters; 0 when the date is unknown."""
+    if not iso:
+        return 0
+    try:
+        return date.fromisoformat(iso[:10]).toordinal()
+    except ValueError:
+        return 0
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Scope for retrieval and summaries. Empty means everything."""
+
+    outlets: tuple[str, ...] = ()
+    article_ids: tuple[str, ...] = ()
+    date_from: str | None = None  # ISO, inclusive
+    date_to: str | None = None  # ISO, inclusive
+
+    def is_empty(self) -> bool:
+        return not (self.outlets or self.article_ids or self.date_from or self.date_to)
+
+    def where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.outlets:
+            clauses.append({"outlet": {"$in": list(self.outlets)}})
+        if self.article_ids:
+            clauses.append({"article_id": {"$in": list(self.article_ids)}})
+        if self.date_from:
+            clauses.append({"published_day": {"$gte": date_ordinal(self.date_from)}})
+        if self.date_to:
+            clauses.append({"published_day": {"$lte": date_ordinal(self.date_to)}})
+            clauses.append({"published_day": {"$gt": 0}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def matches(self, meta: dict[str, Any]) -> bool:
+        if self.outlets and meta.get("outlet") not in self.outlets:
+            return False
+        if self.article_ids and meta.get("article_id") not in self.article_ids:
+            return False
+        day = int(meta.get("published_day") or 0)
+        if self.date_from and day < date_ordinal(self.date_from):
+            return False
+        return not (self.date_to and not 0 < day <= date_ordinal(self.date_to))
+
+
+def _article_meta(article: Article, signature: str, n_chunks: int) -> dict[str, Any]:
+    return {
+        "title": article.title,
+        "outlet": article.outlet,
+        "published": article.published or "",
+        "published_day": date_ordinal(article.published),
+        "url": article.url or "",
+        "authors": "|".join(article.authors),
+        "source": article.source,
+        "also_in": "|".join(article.also_in),
+        "minhash": signature,
+        "n_chunks": n_chunks,
+    }
+
+
+def _chunk_meta(article: Article, chunk: Chunk) -> dict[str, Any]:
+    return {
+        "article_id": article.id,
+        "title": article.title,
+        "outlet": article.outlet,
+        "published": article.published or "",
+        "published_day": date_ordinal(article.published),
+        "url": article.url or "",
+        "start": chunk.start,
+        "end": chunk.end,
+        "index": chunk.index,
+    }
+
+
+def article_from_record(article_id: str, text: str, meta: dict[str, Any]) -> Article:
+    return Article(
+        id=article_id,
+        title=str(meta.get("title", "")),
+        text=text,
+        outlet=str(meta.get("outlet", "")),
+        published=str(meta.get("published")) or None,
+        url=str(meta.get("url")) or None,
+        authors=tuple(a for a in str(meta.get("authors", "")).split("|") if a),
+        source=str(meta.get("source", "")),
+        also_in=tuple(a for a in str(meta.get("also_in", "")).split("|") if a),
+    )
+
+
+@dataclass
+class StoredChunks:
+    """All chunk records, for the lexical index: parallel lists."""
+
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    metas: list[dict[str, Any]] = field(default_factory=list)
+
+
+class NewsStore:
+    """Articles and chunks in Chroma. Every write bumps `revision`, so caches know to rebuild."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings, client: Any = None) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self.client = client if client is not None else make_client(settings)
+        prefix = settings.store.collection
+        # embedding_function=None: we always pass vectors ourselves, so Chroma never falls back to
+        # its default embedder (which downloads an ONNX model).
+        space = {"hnsw:space": "cosine"}
+        self.chunks = self.client.get_or_create_collection(
+            f"{prefix}_chunks", embedding_function=None, metadata=space
+        )
+        self.articles_col = self.client.get_or_create_collection(
+            f"{prefix}_articles", embedding_function=None, metadata=space
+        )
+        self.revision = 0
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def count(self) -> tuple[int, int]:
+        """(articles, chunks)."""
+        return self.articles_col.count(), self.chunks.count()
+
+    def article_index(self) -> dict[str, dict[str, Any]]:
+        """Every article's metadata by id (no texts): cheap enough for dedup bookkeeping."""
+        got = self.articles_col.get(include=["metadatas"])
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)}
+
+    def get_articles(self, ids: Sequence[str] | None = None) -> list[Article]:
+        got = self.articles_col.get(ids=list(ids) if ids else None, include=["documents", "metadatas"])
+        out = [
+            article_from_record(i, d or "", dict(m or {}))
+            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False)
+        ]
+        return sorted(out, key=lambda a: (a.published or "", a.title))
+
+    def get_article(self, article_id: str) -> Article | None:
+        found = self.get_articles([article_id])
+        return found[0] if found else None
+
+    def all_chunks(self) -> StoredChunks:
+        got = self.chunks.get(include=["documents", "metadatas"])
+        return StoredChunks(
+            list(got["ids"]),
+            [d or "" for d in got["documents"] or []],
+            [dict(m or {}) for m in got["metadatas"] or []],
+        )
+
+    def dense_search(
+        self, vector: list[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, str, dict[str, Any], float]]:
+        """(chunk id, text, metadata, cosine similarity) best first."""
+        total = self.chunks.count()
+        if total == 0:
+            return []
+        res = self.chunks.query(
+            query_embeddings=[vector],
+            n_results=min(k, total),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (i, d or "", dict(m or {}), 1.0 - float(dist))
+            for i, d, m, dist in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
+                strict=False,
+            )
+        ]
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def write(self, items: Iterable[tuple[Article, list[Chunk], str]]) -> int:
+        """Embed and write articles with their chunks: all chunks first, then article records."""
+        batch = list(items)
+        if not batch:
+            return 0
+        texts = [c.text for _, chunks, _ in batch for c in chunks]
+        vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
+        ids, metas = [], []
+        for article, chunks, _ in batch:
+            for c in chunks:
+                ids.append(c.id)
+                metas.append(_chunk_meta(article, c))
+        for lo in range(0, len(ids), _BATCH):
+            hi = lo + _BATCH
+            self.chunks.upsert(
+                ids=ids[lo:hi], documents=texts[lo:hi], metadatas=metas[lo:hi],
+                embeddings=vectors[lo:hi].tolist(),
+            )
+        # Article vector: the normalised mean of its chunks, used for summary clustering.
+        art_vecs, offset = [], 0
+        for _, chunks, _ in batch:
+            mean = vectors[offset : offset + len(chunks)].mean(axis=0)
+            art_vecs.append((mean / (np.linalg.norm(mean) or 1.0)).tolist())
+            offset += len(chunks)
+        self.articles_col.upsert(
+            ids=[a.id for a, _, _ in batch],
+            documents=[a.text for a, _, _ in batch],
+            metadatas=[_article_meta(a, sig, len(ch)) for a, ch, sig in batch],
+            embeddings=art_vecs,
+        )
+        self.revision += 1
+        return len(ids)
+
+    def set_also_in(self, article_id: str, outlets: Sequence[str]) -> None:
+        self.articles_col.update(ids=[article_id], metadatas=[{"also_in": "|".join(outlets)}])
+        self.revision += 1
+
+    def remove(self, article_id: str) -> bool:
+        """Delete an article and its chunks. The article record goes first: an interrupted removal
+        leaves orphan chunks that repair() deletes, never an article with missing chunks."""
+        existed = bool(self.articles_col.get(ids=[article_id])["ids"])
+        self.articles_col.delete(ids=[article_id])
+        self.chunks.delete(where={"article_id": article_id})
+        self.revision += 1
+        return existed
+
+    def repair(self) -> int:
+        """Delete chunks whose article record is missing (left by a crash). Returns how many."""
+        known = set(self.articles_col.get(include=[])["ids"])
+        got = self.chunks.get(include=["metadatas"])
+        orphans = [
+            i for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
+            if (m or {}).get("article_id") not in known
+        ]
+        for lo in range(0, len(orphans), _BATCH):
+            self.chunks.delete(ids=orphans[lo : lo + _BATCH])
+        if orphans:
+            self.revision += 1
+        return len(orphans)
+
+
+def store_size_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())

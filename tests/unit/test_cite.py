@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from rag.cite import UNSUPPORTED_MARK, CitationChecker, answer_sentences, looks_like_abstention
+from rag.schema import NOT_FOUND, Evidence
+
+
+def ev(n: int, quote: str, outlet: str = "Outlet") -> Evidence:
+    return Evidence(n, f"a{n}", "Title", outlet, "2024-06-19", quote, 0, len(quote), 0.9)
+
+
+EVIDENCE = [
+    ev(1, "Putin's delegation includes his new defense minister, Andrei Belousov, Foreign "
+          "Minister Sergei Lavrov and Deputy Prime Minister Alexander Novak."),
+    ev(2, "RIA Novosti reports that North Korean leader Kim Jong Un personally greeted "
+          "Vladimir Putin at the plane ramp."),
+    ev(3, "US State Department spokesman Matthew Miller said North Korea has provided "
+          "dozens of ballistic missiles and 11,000 containers of ammunition to Russia."),
+]
+
+
+def checker(strict: bool = True) -> CitationChecker:
+    return CitationChecker(None, min_support=0.5, strict=strict)
+
+
+def test_supported_sentence_is_kept_with_exact_quote() -> None:
+    v = checker().check("Kim Jong Un greeted Putin at the plane ramp [2].", EVIDENCE)
+    assert not v.abstained
+    assert v.text == "Kim Jong Un greeted Putin at the plane ramp [1]."
+    assert v.citations[0].quote == EVIDENCE[1].quote and v.citations[0].supported
+
+
+def test_wrong_citation_number_is_repaired() -> None:
+    v = checker().check("Kim Jong Un greeted Putin at the plane ramp [3].", EVIDENCE)
+    assert v.checks[0].repaired
+    assert v.citations[0].article_id == "a2"
+
+
+def test_invented_entity_is_dropped_in_strict_mode() -> None:
+    answer = "Belousov and Lavrov travelled with Putin [1]. Putin gave Kim Jong Un a Mercedes [2]."
+    v = checker().check(answer, EVIDENCE)
+    assert "Mercedes" not in v.text
+    assert v.dropped and "Mercedes" in v.dropped[0]
+    assert "Belousov" in v.text
+
+
+def test_lenient_mode_marks_instead_of_dropping() -> None:
+    v = checker(strict=False).check("Putin gave Kim Jong Un a Mercedes [2]. Lavrov went [1].",
+                                    EVIDENCE)
+    assert "Mercedes" in v.text and UNSUPPORTED_MARK in v.text
+    assert not v.abstained
+
+
+def test_wrong_number_in_a_sentence_is_caught() -> None:
+    v = checker().check("North Korea provided 12,000 containers of ammunition [3].", EVIDENCE)
+    assert v.abstained and v.text == NOT_FOUND
+
+
+def test_numbers_with_separators_match() -> None:
+    v = checker().check("North Korea provided 11000 containers of ammunition [3].", EVIDENCE)
+    assert not v.abstained
+
+
+def test_uncited_supported_sentence_gets_a_citation() -> None:
+    v = checker().check("Alexander Novak was in the delegation.", EVIDENCE)
+    assert v.citations and v.citations[0].article_id == "a1"
+
+
+def test_list_spread_over_passages_is_covered_by_several_citations() -> None:
+    v = checker().check("Belousov went, and Kim Jong Un greeted Putin [1].", EVIDENCE)
+    assert {c.article_id for c in v.citations} == {"a1", "a2"}
+
+
+def test_useless_extra_citation_is_pruned() -> None:
+    v = checker().check("Kim Jong Un greeted Putin at the plane ramp [2][3].", EVIDENCE)
+    assert [c.article_id for c in v.citations] == ["a2"]
+
+
+def test_abstention_is_recognised() -> None:
+    assert looks_like_abstention(NOT_FOUND)
+    assert looks_like_abstention("The passages do not contain information about a gift.")
+    v = checker().check(NOT_FOUND, EVIDENCE)
+    assert v.abstained and v.citations == []
+
+
+def test_nothing_supported_abstains() -> None:
+    v = checker().check("The Tesla stock fell sharply [1].", EVIDENCE)
+    assert v.abstained and v.text == NOT_FOUND
+
+
+def test_marker_only_fragments_join_their_sentence() -> None:
+    assert answer_sentences("Lavrov went. [1] Novak too [1].") == ["Lavrov went. [1]", "Novak too [1]."]

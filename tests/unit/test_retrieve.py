@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from rag.retrieve import Hit, LexicalIndex, diversify
+from rag.store import Filters, date_ordinal
+
+
+def test_bm25_finds_rare_names() -> None:
+    idx = LexicalIndex([
+        "Putin arrived in Pyongyang for talks.",
+        "The delegation includes Andrei Belousov and Sergei Lavrov.",
+        "Putin and Kim talked about Putin and Putin.",
+    ])
+    scores = idx.scores("Belousov")
+    assert scores.argmax() == 1 and scores[0] == 0
+
+
+def test_bm25_empty_index() -> None:
+    assert LexicalIndex([]).scores("anything").size == 0
+
+
+def hit(cid: str, article: str) -> Hit:
+    return Hit(cid, "t", {"article_id": article}, 1.0)
+
+
+def test_diversify_takes_every_article_once_before_seconds() -> None:
+    hits = [hit("a1", "A"), hit("a2", "A"), hit("a3", "A"), hit("b1", "B"), hit("c1", "C")]
+    chosen = diversify(hits, k=3, max_per_article=3)
+    assert [h.chunk_id for h in chosen] == ["a1", "b1", "c1"]
+
+
+def test_diversify_respects_cap() -> None:
+    hits = [hit(f"a{i}", "A") for i in range(5)]
+    assert len(diversify(hits, k=5, max_per_article=2)) == 2
+
+
+def test_filters() -> None:
+    meta = {"outlet": "News1", "article_id": "x", "published_day": date_ordinal("2024-06-19")}
+    assert Filters().matches(meta) and Filters().where() is None
+    assert Filters(outlets=("News1",)).matches(meta)
+    assert not Filters(outlets=("CNN",)).matches(meta)
+    assert Filters(date_from="2024-06-01", date_to="2024-06-30").matches(meta)
+    assert not Filters(date_to="2024-05-31").matches(meta)
+    undated = {**meta, "published_day": 0}
+    assert not Filters(date_to="2024-06-30").matches(undated)
+    assert Filters(outlets=("a",), date_from="2024-01-01").where() == {
+        "$and": [{"outlet": {"$in": ["a"]}}, {"published_day": {"$gte": date_ordinal("2024-01-01")}}]
+    }
