@@ -38,7 +38,9 @@ def citations_html(answer: Answer) -> str:
             f'<br><span class="cite-quote">“{html.escape(c.quote)}”</span></li>'
         )
     note = f"<p><em>{html.escape(answer.note)}</em></p>" if answer.note else ""
-    return f'{note}<ol class="cite-list" style="list-style:none;padding-left:0">{"".join(items)}</ol>'
+    return (
+        f'{note}<ol class="cite-list" style="list-style:none;padding-left:0">{"".join(items)}</ol>'
+    )
 
 
 def sources_html(news: NewsRAG) -> str:
@@ -77,7 +79,11 @@ def build(news: NewsRAG) -> gr.Blocks:
             for event in news.ask_stream(message, _pairs(history)):
                 if isinstance(event, Answer):
                     reply = html.escape(event.text)
-                    yield "", shown + [{"role": "assistant", "content": reply}], citations_html(event)
+                    yield (
+                        "",
+                        shown + [{"role": "assistant", "content": reply}],
+                        citations_html(event),
+                    )
                 else:
                     draft += event.text
                     partial = html.escape(draft) + " …"
@@ -88,7 +94,7 @@ def build(news: NewsRAG) -> gr.Blocks:
             msg = f"Something went wrong: {type(exc).__name__}: {exc}"
             yield message, history, f"<p><strong>{html.escape(msg)}</strong></p>"
 
-    def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:
+    def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:  # noqa: B008
         paths = [Path(getattr(f, "name", f)) for f in files or []]
         big = [p for p in paths if p.stat().st_size > max_mb * 1024 * 1024]
         ok = [p for p in paths if p not in big]
@@ -98,13 +104,19 @@ def build(news: NewsRAG) -> gr.Blocks:
             progress((done, total or len(ok) or 1), desc=f"Ingesting {Path(source).name}")
 
         report = news.ingest(ok, progress=step) if ok else None
-        lines = [f"<li>{html.escape(p.name)}: rejected, larger than {max_mb:g} MB</li>" for p in big]
+        lines = [
+            f"<li>{html.escape(p.name)}: rejected, larger than {max_mb:g} MB</li>" for p in big
+        ]
         if report:
             lines.append(f"<li>{html.escape(report.summary())}</li>")
-            lines += [f"<li>{html.escape(Path(s).name)}: rejected, {html.escape(r)}</li>"
-                      for s, r in report.rejected]
-            lines += [f"<li>{html.escape(Path(s).name)}: duplicate of {html.escape(c)}</li>"
-                      for s, c in report.duplicates]
+            lines += [
+                f"<li>{html.escape(Path(s).name)}: rejected, {html.escape(r)}</li>"
+                for s, r in report.rejected
+            ]
+            lines += [
+                f"<li>{html.escape(Path(s).name)}: duplicate of {html.escape(c)}</li>"
+                for s, c in report.duplicates
+            ]
         return f"<ul>{''.join(lines)}</ul>", sources_html(news)
 
     with gr.Blocks(title="newsrag") as page:
@@ -113,15 +125,28 @@ def build(news: NewsRAG) -> gr.Blocks:
             with gr.Column(scale=1, min_width=260):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(sources_html(news), elem_id="sources")
-                files = gr.File(label=f"Add articles (txt, md, html, json, jsonl; ≤ {max_mb:g} MB)",
-                                file_count="multiple", elem_id="upload")
+                files = gr.File(
+                    label=f"Add articles (txt, md, html, json, jsonl; ≤ {max_mb:g} MB)",
+                    file_count="multiple",
+                    elem_id="upload",
+                )
                 upload_report = gr.HTML(elem_id="upload-report")
             with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Chat", height=460, render_markdown=False,
-                                  elem_id="chat", sanitize_html=True)
+                chat = gr.Chatbot(
+                    label="Chat",
+                    height=460,
+                    render_markdown=False,
+                    elem_id="chat",
+                    sanitize_html=True,
+                )
                 with gr.Row():
-                    box = gr.Textbox(placeholder="Ask about the articles…", show_label=False,
-                                     scale=5, elem_id="question", autofocus=True)
+                    box = gr.Textbox(
+                        placeholder="Ask about the articles…",
+                        show_label=False,
+                        scale=5,
+                        elem_id="question",
+                        autofocus=True,
+                    )
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                     clear = gr.Button("Clear chat", scale=1, elem_id="clear")
                 cites = gr.HTML(elem_id="citations")
@@ -139,10 +164,17 @@ def main(settings: Settings | None = None) -> None:
         print(f"Empty store: ingesting the bundled articles from {BUNDLED}")
         print(news.ingest([BUNDLED]).summary())
     cfg = news.settings.server
-    auth = tuple(cfg.auth.split(":", 1)) if cfg.auth else None
+    auth: tuple[str, str] | None = None
+    if cfg.auth:
+        user, _, password = cfg.auth.partition(":")
+        auth = (user, password)
     build(news).launch(
-        server_name=cfg.host, server_port=cfg.port, auth=auth, css=CSS,  # type: ignore[arg-type]
-        max_file_size=f"{cfg.max_upload_mb:g}mb", footer_links=[],
+        server_name=cfg.host,
+        server_port=cfg.port,
+        auth=auth,
+        css=CSS,
+        max_file_size=f"{cfg.max_upload_mb:g}mb",
+        footer_links=[],
     )
 
 

@@ -43,7 +43,21 @@ _EXPORTS = {
     "Token": "rag.schema",
     "Filters": "rag.store",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "NOT_FOUND",
+    "Answer",
+    "Article",
+    "Citation",
+    "Evidence",
+    "Filters",
+    "IngestReport",
+    "NewsRAG",
+    "Settings",
+    "Timings",
+    "Token",
+    "ask",
+    "settings_for",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -18,7 +18,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from rag import prompts
 from rag.cite import CitationChecker, looks_like_abstention, strip_markers
 from rag.config import Settings
-from rag.retrieve import Candidate, Retriever, candidate_sentences, select_evidence
+from rag.retrieve import (
+    Candidate,
+    Retriever,
+    candidate_sentences,
+    expand_query,
+    select_evidence,
+)
 from rag.schema import NOT_FOUND, Answer, Citation, Evidence, Timings, Token
 from rag.store import Filters
 from rag.text import STOPWORDS, words
@@ -73,7 +79,9 @@ def extractive_answer(evidence: list[Evidence], n: int = 2) -> tuple[str, list[C
     picked = evidence[:n]
     text = " ".join(f"“{' '.join(e.quote.split())}” [{i}]" for i, e in enumerate(picked, 1))
     cites = [
-        Citation(i, e.article_id, e.title, e.outlet, e.published, e.quote, e.start, e.end, True, 1.0)
+        Citation(
+            i, e.article_id, e.title, e.outlet, e.published, e.quote, e.start, e.end, True, 1.0
+        )
         for i, e in enumerate(picked, 1)
     ]
     return text, cites
@@ -98,7 +106,7 @@ class Answerer:
     # -- steps ---------------------------------------------------------------------------------
 
     def condense(self, question: str, history: History | None) -> str:
-        """A standalone question for retrieval. Only questions that lean on the chat are rewritten."""
+        """A standalone question for retrieval; only questions leaning on the chat are rewritten."""
         if not history or not _DEPENDENT.search(question):
             return question
         recent = list(history)[-3:]
@@ -120,8 +128,9 @@ class Answerer:
         return rewritten
 
     def gather(self, question: str, filters: Filters | None) -> list[Evidence]:
-        query_vec = self.embeddings.embed_query(question)
-        hits = self.retriever.search(question, query_vec, filters)
+        query = expand_query(question)
+        query_vec = self.embeddings.embed_query(query)
+        hits = self.retriever.search(query, query_vec, filters)
         candidates: list[Candidate] = [
             c for c in candidate_sentences(hits) if not is_injection(c.text)
         ]
@@ -129,9 +138,14 @@ class Answerer:
             return []
         vecs = np.asarray(self.embeddings.embed_documents([c.text for c in candidates]), np.float32)
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-        vecs = vecs / np.where(norms == 0, 1, norms)
+        vecs = (vecs / np.where(norms == 0, 1, norms)).astype(np.float32)
         return select_evidence(
-            question, query_vec, candidates, vecs, self.settings.retrieval.evidence_sentences
+            query,
+            query_vec,
+            candidates,
+            vecs,
+            self.settings.retrieval.evidence_sentences,
+            idf=self.retriever.idf(),
         )
 
     def relevant(self, question: str, evidence: list[Evidence]) -> bool:
@@ -152,20 +166,35 @@ class Answerer:
         t_retrieved = time.perf_counter()
         retrieve_ms = (t_retrieved - t0) * 1000
 
-        def done(text: str, cites: list[Citation], abstained: bool, mode: str, note: str = "",
-                 first: float | None = None, dropped: list[str] | None = None) -> Answer:
+        def done(
+            text: str,
+            cites: list[Citation],
+            abstained: bool,
+            mode: str,
+            note: str = "",
+            first: float | None = None,
+            dropped: list[str] | None = None,
+        ) -> Answer:
             return Answer(
-                question=question, text=text, citations=cites, abstained=abstained,
+                question=question,
+                text=text,
+                citations=cites,
+                abstained=abstained,
                 timings=Timings(
-                    round(retrieve_ms, 1), None if first is None else round((first - t0) * 1000, 1),
+                    round(retrieve_ms, 1),
+                    None if first is None else round((first - t0) * 1000, 1),
                     round((time.perf_counter() - t0) * 1000, 1),
                 ),
                 mode=mode,  # type: ignore[arg-type]
-                note=note, evidence=evidence, dropped=dropped or [],
+                note=note,
+                evidence=evidence,
+                dropped=dropped or [],
             )
 
         if not self.relevant(standalone, evidence):
-            yield done(NOT_FOUND, [], True, "abstain", "No passage in the articles is on this topic.")
+            yield done(
+                NOT_FOUND, [], True, "abstain", "No passage in the articles is on this topic."
+            )
             return
 
         messages = [
@@ -187,7 +216,9 @@ class Answerer:
                 draft += piece
                 yield Token(piece)
                 if time.perf_counter() > deadline:
-                    raise TimeoutError(f"no complete answer within {self.settings.llm.timeout_s:g} s")
+                    raise TimeoutError(
+                        f"no complete answer within {self.settings.llm.timeout_s:g} s"
+                    )
         except Exception as exc:  # the model is down, timed out or failed: quote the evidence
             text, cites = extractive_answer(evidence)
             note = (
@@ -198,14 +229,19 @@ class Answerer:
             return
 
         verified = self.checker.check(draft, evidence)
-        if verified.abstained and not looks_like_abstention(draft) and _strong(standalone, evidence):
+        if (
+            verified.abstained
+            and not looks_like_abstention(draft)
+            and _strong(standalone, evidence)
+        ):
             text, cites = extractive_answer(evidence)
             note = "The model's answer could not be verified against the articles; quoting them."
             yield done(text, cites, False, "extractive", note, first, verified.dropped)
             return
         mode = "abstain" if verified.abstained else "llm"
-        yield done(verified.text, verified.citations, verified.abstained, mode, "", first,
-                   verified.dropped)
+        yield done(
+            verified.text, verified.citations, verified.abstained, mode, "", first, verified.dropped
+        )
 
 
 def _strong(question: str, evidence: list[Evidence]) -> bool:

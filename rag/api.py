@@ -56,15 +56,23 @@ class NewsRAG:
     def ingest(
         self, paths: Sequence[str | Path] | str | Path, progress: Progress | None = None
     ) -> IngestReport:
-        """Add files and folders (recursively). Bad files are reported in `rejected`, never raised."""
+        """Add files and folders (recursively). Bad files go to `rejected`; nothing is raised."""
         if isinstance(paths, str | Path):
             paths = [paths]
         items = prepare(list(paths), max_file_mb=self.settings.ingest.max_file_mb)
         return Indexer(self.store, self.settings).ingest(items, progress, count_inputs(paths))
 
-    def ingest_text(self, text: str, *, source: str, title: str | None = None,
-                    outlet: str | None = None, published: str | None = None,
-                    url: str | None = None, html: bool = False) -> IngestReport:
+    def ingest_text(
+        self,
+        text: str,
+        *,
+        source: str,
+        title: str | None = None,
+        outlet: str | None = None,
+        published: str | None = None,
+        url: str | None = None,
+        html: bool = False,
+    ) -> IngestReport:
         """Add one article given as text (or HTML), e.g. pasted into the page."""
         item: Article | Rejected = article_from_text(
             text, source=source, title=title, outlet=outlet, published=published, url=url, html=html

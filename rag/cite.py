@@ -66,9 +66,13 @@ def answer_sentences(text: str) -> list[str]:
 
 
 def _has_term(term: str, passage_words: set[str], passage_norm: str) -> bool:
-    if term in passage_words or f" {term} " in passage_norm:
+    """A name or number is present as a phrase ("sun-hee" -> "sun hee"), or for longer single
+    words with an inflected ending ("Russian"/"Russia", "Korean"/"Korea")."""
+    parts = words(term) or [term]
+    if f" {' '.join(parts)} " in passage_norm:
         return True
-    # Tolerate inflection of names and demonyms: "Russian"/"Russia", "Korean"/"Korea".
+    if len(parts) > 1:
+        return False
     stem = term[: max(4, len(term) - 2)]
     return len(term) >= 5 and any(w.startswith(stem) for w in passage_words)
 
@@ -79,8 +83,8 @@ def entity_coverage(claim: str, passages: list[str]) -> tuple[float, list[str]]:
     if not terms:
         return 1.0, []
     joined = " ".join(passages)
-    norm = f" {' '.join(words(joined))} "
-    pw = set(words(joined)) | {n for n in numbers(joined)}
+    pw = set(words(joined)) | numbers(joined)
+    norm = f" {' '.join(words(joined))} {' '.join(sorted(numbers(joined)))} "
     missing = [t for t in terms if not _has_term(t, pw, norm)]
     return 1 - len(missing) / len(terms), missing
 
@@ -127,7 +131,7 @@ class CitationChecker:
             self.embeddings.embed_documents(claims + [e.quote for e in evidence]), dtype=np.float32
         )
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-        vecs = vecs / np.where(norms == 0, 1, norms)
+        vecs = (vecs / np.where(norms == 0, 1, norms)).astype(np.float32)
         return vecs[: len(claims)] @ vecs[len(claims) :].T
 
     def score(self, claim: str, passages: list[str], sim: float) -> tuple[float, list[str]]:
@@ -146,9 +150,18 @@ class CitationChecker:
         best = (0.0, ["?"])
         for _ in range(3):
             trial = max(
-                ((self.score(claim, [evidence[x].quote for x in chosen + [j]],
-                             float(max(sims[x] for x in chosen + [j]))), j)
-                 for j in order if j not in chosen),
+                (
+                    (
+                        self.score(
+                            claim,
+                            [evidence[x].quote for x in chosen + [j]],
+                            float(max(sims[x] for x in chosen + [j])),
+                        ),
+                        j,
+                    )
+                    for j in order
+                    if j not in chosen
+                ),
                 key=lambda t: t[0][0],
                 default=None,
             )
@@ -160,14 +173,22 @@ class CitationChecker:
                 break
         return [evidence[j].n for j in chosen], best[0], best[1]
 
-    def _needed(self, claim: str, cited: list[int], by_n: dict[int, Evidence],
-                sims: np.ndarray, evidence: list[Evidence]) -> list[int]:
+    def _needed(
+        self,
+        claim: str,
+        cited: list[int],
+        by_n: dict[int, Evidence],
+        sims: np.ndarray,
+        evidence: list[Evidence],
+    ) -> list[int]:
         """Keep a cited passage if it supports the claim alone (corroboration) or if the claim is
         no longer covered without it; a passage that adds nothing is not a citation."""
         col = {e.n: j for j, e in enumerate(evidence)}
 
         def ok(ns: list[int]) -> bool:
-            s, miss = self.score(claim, [by_n[n].quote for n in ns], float(max(sims[col[n]] for n in ns)))
+            s, miss = self.score(
+                claim, [by_n[n].quote for n in ns], float(max(sims[col[n]] for n in ns))
+            )
             return s >= self.min_support and not miss
 
         alone = [n for n in cited if ok([n])]
@@ -198,8 +219,9 @@ class CitationChecker:
                 if cited
                 else (0.0, ["(no citation)"])
             )
-            check = SentenceCheck(claim, cited, score, score >= self.min_support and not missing,
-                                  missing=missing)
+            check = SentenceCheck(
+                claim, cited, score, score >= self.min_support and not missing, missing=missing
+            )
             if check.supported and len(cited) > 1:
                 check.cited = self._needed(claim, cited, by_n, sims[i], evidence)
             if not check.supported and evidence:
@@ -230,9 +252,14 @@ class CitationChecker:
             parts.append(f"{body} {marks}{flag}{tail}".replace("  ", " ").strip())
         citations = [
             Citation(
-                n=new, article_id=by_n[old].article_id, title=by_n[old].title,
-                outlet=by_n[old].outlet, published=by_n[old].published, quote=by_n[old].quote,
-                start=by_n[old].start, end=by_n[old].end,
+                n=new,
+                article_id=by_n[old].article_id,
+                title=by_n[old].title,
+                outlet=by_n[old].outlet,
+                published=by_n[old].published,
+                quote=by_n[old].quote,
+                start=by_n[old].start,
+                end=by_n[old].end,
                 supported=max(support[old]) >= self.min_support,
                 score=round(max(support[old]), 3),
             )

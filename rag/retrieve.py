@@ -44,9 +44,16 @@ class LexicalIndex:
         avg = float(lengths.mean()) if self.n else 1.0
         self.norm = k1 * (1 - b + b * lengths / (avg or 1.0))
         self.postings = {
-            t: (np.fromiter(p.keys(), np.int32, len(p)), np.fromiter(p.values(), np.float32, len(p)))
+            t: (
+                np.fromiter(p.keys(), np.int32, len(p)),
+                np.fromiter(p.values(), np.float32, len(p)),
+            )
             for t, p in postings.items()
         }
+        self.idf = {t: self._idf(len(p)) for t, p in postings.items()}
+
+    def _idf(self, df: int) -> float:
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
     def scores(self, query: str) -> np.ndarray:
         out = np.zeros(self.n, dtype=np.float32)
@@ -54,8 +61,7 @@ class LexicalIndex:
             if t not in self.postings:
                 continue
             docs, tf = self.postings[t]
-            idf = math.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))
-            out[docs] += idf * tf * (self.k1 + 1) / (tf + self.norm[docs])
+            out[docs] += self.idf[t] * tf * (self.k1 + 1) / (tf + self.norm[docs])
         return out
 
 
@@ -89,6 +95,11 @@ class Retriever:
                 self._index = LexicalIndex(stored.texts)
                 self._key = key
             return self._index
+
+    def idf(self) -> dict[str, float]:
+        """Inverse document frequency of every indexed term (over chunks), for evidence scoring."""
+        index = self._lexical()
+        return index.idf
 
     def search(
         self, query: str, query_vec: list[float], filters: Filters | None = None
@@ -166,10 +177,74 @@ def candidate_sentences(hits: list[Hit]) -> list[Candidate]:
     return out
 
 
-def lexical_overlap(query: str, text: str) -> float:
-    """Share of the question's content words found in the text."""
+def lexical_overlap(query: str, text: str, idf: dict[str, float] | None = None) -> float:
+    """Share of the question's content words found in the text, weighted by rarity when an IDF
+    table is given: "Belousov" matching says far more than "Putin" in a corpus about Putin."""
     q = content_words(query)
-    return len(q & content_words(text)) / len(q) if q else 0.0
+    if not q:
+        return 0.0
+    found = q & content_words(text)
+    if idf is None:
+        return len(found) / len(q)
+    # A question word the corpus never uses ("travelled") is the rarest of all: it stays in the
+    # denominator, so sentences matching only the common words ("Putin", "Korea") score low.
+    rarest = max(idf.values(), default=1.0)
+    total = sum(idf.get(w, rarest) for w in q)
+    return sum(idf.get(w, rarest) for w in found) / total if total else 0.0
+
+
+_PERSON = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")  # two or more capitalised words
+_DATE = re.compile(
+    r"\b(1[89]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|"
+    r"October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    r"yesterday|today|\d{1,2}(st|nd|rd|th))\b"
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|"
+    r"thousands?|millions?)\b",
+    re.IGNORECASE,
+)
+
+
+# Reporters name the thing a question asks about with a noun the question does not use: "who
+# travelled with X" is answered by "X's delegation includes ...". A small embedder cannot bridge
+# that, so questions get the usual news nouns for their verbs appended before retrieval.
+_EXPANSIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), extra)
+    for p, extra in (
+        (
+            r"\b(travel+(ed|ing|s)?|accompan\w*|went with|came with|joined)\b",
+            "delegation accompanying",
+        ),
+        (r"\b(met|meet|meeting)\b", "talks meeting"),
+        (r"\b(said|say|says|stated|announce\w*)\b", "statement spokesman"),
+        (r"\b(stay\w*|sleep|lodg\w*)\b", "guest house residence"),
+        (r"\b(gave|give|gift\w*|present(ed)?)\b", "gift presented"),
+        (r"\b(killed|died|dead|casualt\w*)\b", "death toll killed"),
+        (r"\b(cost|price|paid|pay)\b", "price cost"),
+    )
+)
+
+
+def expand_query(question: str) -> str:
+    extra = [e for pattern, e in _EXPANSIONS if pattern.search(question)]
+    return f"{question} {' '.join(extra)}" if extra else question
+
+
+def answer_type_match(question: str, text: str) -> float:
+    """1.0 when the text holds the kind of thing the question asks for (a person for "who", a
+    date for "when", a number for "how many"), 0.0 when it cannot, 0.5 when the question does
+    not say. Classic QA answer typing: evidence should contain a candidate answer."""
+    q = question.lower()
+    if re.search(r"\bwho(m|se)?\b", q):
+        asked = content_words(question)
+        names = [m for m in _PERSON.findall(text) if not content_words(m) <= asked]
+        return min(1.0, len(names) / 3)
+    if re.search(r"\bwhen\b|\bwhat (date|day|year|month|time)\b|\bwhich (date|day|year)\b", q):
+        return 1.0 if _DATE.search(text) else 0.0
+    if re.search(r"\bhow (many|much|long|old)\b|\bwhat (number|percentage|amount)\b", q):
+        return 1.0 if _NUMBER.search(text) else 0.0
+    return 0.5
 
 
 def select_evidence(
@@ -179,30 +254,46 @@ def select_evidence(
     sentence_vecs: np.ndarray,
     n: int,
     per_article: int = 3,
+    idf: dict[str, float] | None = None,
+    mmr_lambda: float = 0.75,
 ) -> list[Evidence]:
-    """The n most relevant sentences (embedding similarity blended with word overlap), at most
-    per_article from one article, numbered 1..n in order of relevance."""
+    """Up to n sentences by relevance (meaning, rare-word overlap, answer type), chosen by maximal
+    marginal relevance so two outlets saying the same thing do not take two slots, at most
+    per_article from one article. Numbered 1..n in order of choice."""
     if not candidates:
         return []
     q = np.asarray(query_vec, dtype=np.float32)
+    q = q / (np.linalg.norm(q) or 1.0)  # any Embeddings may be passed in, normalised or not
     sims = sentence_vecs @ q
-    scored = sorted(
-        (
-            (0.65 * float(sims[i]) + 0.35 * lexical_overlap(query, c.text), i)
+    relevance = np.array(
+        [
+            0.55 * float(sims[i])
+            + 0.3 * lexical_overlap(query, c.text, idf)
+            + 0.15 * answer_type_match(query, c.text)
             for i, c in enumerate(candidates)
-        ),
-        reverse=True,
+        ]
     )
-    picked: list[Evidence] = []
+    eligible = [i for i, c in enumerate(candidates) if len(c.text) >= 25]
+    picked_idx: list[int] = []
     per: dict[str, int] = defaultdict(int)
-    for score, i in scored:
-        c = candidates[i]
-        if per[c.article_id] >= per_article or len(c.text) < 25:
+    while eligible and len(picked_idx) < n:
+        if picked_idx:
+            redundancy = (sentence_vecs[eligible] @ sentence_vecs[picked_idx].T).max(axis=1)
+        else:
+            redundancy = np.zeros(len(eligible))
+        mmr = mmr_lambda * relevance[eligible] - (1 - mmr_lambda) * redundancy
+        best = eligible[int(np.argmax(mmr))]
+        eligible.remove(best)
+        if per[candidates[best].article_id] >= per_article:
             continue
-        per[c.article_id] += 1
-        picked.append(
+        per[candidates[best].article_id] += 1
+        picked_idx.append(best)
+    out = []
+    for rank, i in enumerate(picked_idx, 1):
+        c = candidates[i]
+        out.append(
             Evidence(
-                n=len(picked) + 1,
+                n=rank,
                 article_id=c.article_id,
                 title=str(c.meta.get("title", "")),
                 outlet=str(c.meta.get("outlet", "")),
@@ -210,9 +301,7 @@ def select_evidence(
                 quote=c.text,
                 start=c.start,
                 end=c.end,
-                score=round(score, 4),
+                score=round(float(relevance[i]), 4),
             )
         )
-        if len(picked) >= n:
-            break
-    return picked
+    return out

@@ -185,10 +185,14 @@ class NewsStore:
         return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)}
 
     def get_articles(self, ids: Sequence[str] | None = None) -> list[Article]:
-        got = self.articles_col.get(ids=list(ids) if ids else None, include=["documents", "metadatas"])
+        got = self.articles_col.get(
+            ids=list(ids) if ids else None, include=["documents", "metadatas"]
+        )
         out = [
             article_from_record(i, d or "", dict(m or {}))
-            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False)
+            for i, d, m in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False
+            )
         ]
         return sorted(out, key=lambda a: (a.published or "", a.title))
 
@@ -220,7 +224,10 @@ class NewsStore:
         return [
             (i, d or "", dict(m or {}), 1.0 - float(dist))
             for i, d, m, dist in zip(
-                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
+                res["ids"][0],
+                res["documents"][0],
+                res["metadatas"][0],
+                res["distances"][0],
                 strict=False,
             )
         ]
@@ -242,7 +249,9 @@ class NewsStore:
         for lo in range(0, len(ids), _BATCH):
             hi = lo + _BATCH
             self.chunks.upsert(
-                ids=ids[lo:hi], documents=texts[lo:hi], metadatas=metas[lo:hi],
+                ids=ids[lo:hi],
+                documents=texts[lo:hi],
+                metadatas=metas[lo:hi],
                 embeddings=vectors[lo:hi].tolist(),
             )
         # Article vector: the normalised mean of its chunks, used for summary clustering.
@@ -278,7 +287,8 @@ class NewsStore:
         known = set(self.articles_col.get(include=[])["ids"])
         got = self.chunks.get(include=["metadatas"])
         orphans = [
-            i for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
+            i
+            for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
             if (m or {}).get("article_id") not in known
         ]
         for lo in range(0, len(orphans), _BATCH):

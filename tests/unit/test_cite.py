@@ -9,12 +9,21 @@ def ev(n: int, quote: str, outlet: str = "Outlet") -> Evidence:
 
 
 EVIDENCE = [
-    ev(1, "Putin's delegation includes his new defense minister, Andrei Belousov, Foreign "
-          "Minister Sergei Lavrov and Deputy Prime Minister Alexander Novak."),
-    ev(2, "RIA Novosti reports that North Korean leader Kim Jong Un personally greeted "
-          "Vladimir Putin at the plane ramp."),
-    ev(3, "US State Department spokesman Matthew Miller said North Korea has provided "
-          "dozens of ballistic missiles and 11,000 containers of ammunition to Russia."),
+    ev(
+        1,
+        "Putin's delegation includes his new defense minister, Andrei Belousov, Foreign "
+        "Minister Sergei Lavrov and Deputy Prime Minister Alexander Novak.",
+    ),
+    ev(
+        2,
+        "RIA Novosti reports that North Korean leader Kim Jong Un personally greeted "
+        "Vladimir Putin at the plane ramp.",
+    ),
+    ev(
+        3,
+        "US State Department spokesman Matthew Miller said North Korea has provided "
+        "dozens of ballistic missiles and 11,000 containers of ammunition to Russia.",
+    ),
 ]
 
 
@@ -44,8 +53,9 @@ def test_invented_entity_is_dropped_in_strict_mode() -> None:
 
 
 def test_lenient_mode_marks_instead_of_dropping() -> None:
-    v = checker(strict=False).check("Putin gave Kim Jong Un a Mercedes [2]. Lavrov went [1].",
-                                    EVIDENCE)
+    v = checker(strict=False).check(
+        "Putin gave Kim Jong Un a Mercedes [2]. Lavrov went [1].", EVIDENCE
+    )
     assert "Mercedes" in v.text and UNSUPPORTED_MARK in v.text
     assert not v.abstained
 
@@ -88,4 +98,7 @@ def test_nothing_supported_abstains() -> None:
 
 
 def test_marker_only_fragments_join_their_sentence() -> None:
-    assert answer_sentences("Lavrov went. [1] Novak too [1].") == ["Lavrov went. [1]", "Novak too [1]."]
+    assert answer_sentences("Lavrov went. [1] Novak too [1].") == [
+        "Lavrov went. [1]",
+        "Novak too [1].",
+    ]

@@ -12,7 +12,7 @@ from rag.llm import build_chat_model
 def test_gguf_with_wrong_hash_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / model_files.GGUF_NAME
     bad.write_bytes(b"GGUF" + b"\0" * 1024)
-    with pytest.raises(model_files.ModelFileError, match="refusing to load .*sha256"):
+    with pytest.raises(model_files.ModelFileError, match=r"refusing to load .*sha256"):
         model_files.ensure_gguf(tmp_path)
 
 

@@ -22,8 +22,9 @@ def test_missing_variable_is_an_error() -> None:
         prompts.render("answer_user", question="q")
 
 
-def test_template_with_unexpected_variable_fails_at_load(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_template_with_unexpected_variable_fails_at_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "answer_user.txt").write_text("{passages} {question} {oops}")
     monkeypatch.setattr(prompts, "PROMPT_DIR", tmp_path)
     prompts.load.cache_clear()

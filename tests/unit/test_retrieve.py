@@ -5,11 +5,13 @@ from rag.store import Filters, date_ordinal
 
 
 def test_bm25_finds_rare_names() -> None:
-    idx = LexicalIndex([
-        "Putin arrived in Pyongyang for talks.",
-        "The delegation includes Andrei Belousov and Sergei Lavrov.",
-        "Putin and Kim talked about Putin and Putin.",
-    ])
+    idx = LexicalIndex(
+        [
+            "Putin arrived in Pyongyang for talks.",
+            "The delegation includes Andrei Belousov and Sergei Lavrov.",
+            "Putin and Kim talked about Putin and Putin.",
+        ]
+    )
     scores = idx.scores("Belousov")
     assert scores.argmax() == 1 and scores[0] == 0
 
@@ -43,5 +45,8 @@ def test_filters() -> None:
     undated = {**meta, "published_day": 0}
     assert not Filters(date_to="2024-06-30").matches(undated)
     assert Filters(outlets=("a",), date_from="2024-01-01").where() == {
-        "$and": [{"outlet": {"$in": ["a"]}}, {"published_day": {"$gte": date_ordinal("2024-01-01")}}]
+        "$and": [
+            {"outlet": {"$in": ["a"]}},
+            {"published_day": {"$gte": date_ordinal("2024-01-01")}},
+        ]
     }

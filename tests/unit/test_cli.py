@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.cli import main
+from tests.conftest import SEEDS
+
+
+@pytest.fixture
+def fake_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSRAG_LLM__BACKEND", "fake")
+    monkeypatch.setenv("NEWSRAG_EMBED__BACKEND", "fake")
+
+
+def test_ingest_then_ask_json(
+    fake_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(tmp_path / "s")
+    assert main(["ingest", str(SEEDS), "--store", store, "--quiet"]) == 0
+    assert "5 added" in capsys.readouterr().out
+    assert main(["ask", "Who greeted Putin at the plane ramp?", "--json", "--store", store]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) >= {"question", "answer", "abstained", "citations", "timings"}
+    assert data["citations"], data
+    assert set(data["citations"][0]) >= {
+        "n",
+        "article_id",
+        "title",
+        "outlet",
+        "published",
+        "quote",
+        "start",
+        "end",
+    }
+    assert set(data["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms"}
+
+
+def test_ask_batch_plain_and_jsonl(
+    fake_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(tmp_path / "s")
+    main(["ingest", str(SEEDS), "--store", store, "--quiet"])
+    capsys.readouterr()
+    plain = tmp_path / "q.txt"
+    plain.write_text(
+        "Who greeted Putin at the plane ramp?\n\nWhat is a sourdough starter recipe?\n"
+    )
+    assert main(["ask", "--batch", str(plain), "--json", "--store", store]) == 0
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 2 and rows[1]["abstained"] is True
+    jl = tmp_path / "q.jsonl"
+    jl.write_text('{"question": "Who greeted Putin at the plane ramp?"}\n{"question": ""}\n')
+    assert main(["ask", "--batch", str(jl), "--json", "--store", store]) == 0
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert rows[0]["citations"] and "error" in rows[1]
+
+
+def test_empty_question_is_a_clean_error(
+    fake_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "   ", "--store", str(tmp_path / "s")]) == 2
+    assert "empty" in capsys.readouterr().err
+
+
+def test_articles_show_and_remove(
+    fake_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(tmp_path / "s")
+    main(["ingest", str(SEEDS), "--store", store, "--quiet"])
+    capsys.readouterr()
+    assert main(["articles", "--json", "--store", store]) == 0
+    listed = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert len(listed) == 5
+    first = listed[0]["id"]
+    assert main(["articles", "--show", first, "--store", store]) == 0
+    assert listed[0]["title"] in capsys.readouterr().out
+    assert main(["remove", first, "--store", store]) == 0
+    assert main(["remove", first, "--store", store]) == 2
