@@ -46,7 +46,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     news = _news(args)
-    bar = tqdm(unit="doc", desc="ingest", disable=args.quiet or None)
+    bar = tqdm(unit="file", desc="ingest", disable=args.quiet, mininterval=0.2)
 
     def progress(done: int, total: int | None, source: str) -> None:
         if total and bar.total != total and done <= total:

@@ -14,6 +14,7 @@ from typing import Any
 
 from rag.config import Settings
 from rag.ingest import (
+    SUPPORTED,
     Rejected,
     SignatureIndex,
     chunk_article,
@@ -25,19 +26,34 @@ from rag.ingest import (
 from rag.schema import Article, Chunk, IngestReport
 from rag.store import NewsStore
 
-Progress = Callable[[int, int | None, str], None]  # (done, total or None, current source)
+Progress = Callable[[int, int | None, str], None]  # (files done, files in all, current source)
+
+
+def identity(url: str, source: str) -> str:
+    """What makes two versions "the same article": its URL when known (a story re-scraped a week
+    later keeps its URL but not its position in a file), else where it was read from."""
+    return f"url:{url}" if url else f"src:{source}"
+
+
+def source_file(source: str) -> str:
+    return source.split("#", 1)[0]
+
+
 _BATCH_CHUNKS = 256
 
 
 def count_inputs(paths: Iterable[str | Path]) -> int:
-    """Files that prepare() will visit: for a progress bar's total."""
+    """Files that prepare() will read (it skips hidden and unsupported files inside folders): the
+    progress bar's total, counted in files because a JSONL file holds many articles."""
     n = 0
     for p in map(Path, paths):
         if p.is_dir():
             n += sum(
                 1
                 for f in p.rglob("*")
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                if f.is_file()
+                and f.suffix.lower() in SUPPORTED
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
         else:
             n += 1
@@ -52,13 +68,12 @@ class Indexer:
     def _load_state(self) -> tuple[dict[str, dict[str, Any]], SignatureIndex, dict[str, str]]:
         known = self.store.article_index()
         sigs = SignatureIndex()
-        by_source: dict[str, str] = {}
+        by_key: dict[str, str] = {}
         for aid, meta in known.items():
             if meta.get("minhash"):
                 sigs.add(aid, signature_from_str(str(meta["minhash"])))
-            if meta.get("source"):
-                by_source[str(meta["source"])] = aid
-        return known, sigs, by_source
+            by_key[identity(str(meta.get("url") or ""), str(meta.get("source") or ""))] = aid
+        return known, sigs, by_key
 
     def ingest(
         self,
@@ -68,19 +83,21 @@ class Indexer:
     ) -> IngestReport:
         report = IngestReport()
         self.store.repair()  # chunks left by an interrupted run go before anything else
-        known, sigs, by_source = self._load_state()
-        pending: list[tuple[Article, list[Chunk], str]] = []
+        known, sigs, by_key = self._load_state()
+        self._pending: dict[str, tuple[Article, list[Chunk], str]] = {}
         pending_chunks = 0
         cfg = self.settings.ingest
+        files: set[str] = set()
 
         def flush() -> None:
-            nonlocal pending, pending_chunks
-            report.chunks += self.store.write(pending)
-            pending, pending_chunks = [], 0
+            nonlocal pending_chunks
+            report.chunks += self.store.write(list(self._pending.values()))
+            self._pending, pending_chunks = {}, 0
 
-        for done, item in enumerate(items, 1):
+        for item in items:
             if progress:
-                progress(done, total, getattr(item, "source", ""))
+                files.add(source_file(item.source))
+                progress(len(files), total, item.source)
             if isinstance(item, Rejected):
                 report.rejected.append((item.source, item.reason))
                 continue
@@ -92,20 +109,25 @@ class Indexer:
                 else:
                     self._note_duplicate(article, article.id, known, report)
                 continue
+            key = identity(article.url or "", article.source)
             sig = signature(article.text)
             match = sigs.best_match(sig, cfg.near_dup_threshold)
-            if match is not None and by_source.get(article.source) != match[0]:
+            if match is not None and by_key.get(key) != match[0]:
                 self._note_duplicate(article, match[0], known, report)
                 continue
-            old = by_source.get(article.source)
+            old = by_key.get(key)
             if old and old != article.id:
-                # A new version of a stored source: remove the old one so it leaves no orphans.
-                if pending:
-                    flush()
-                self.store.remove(old)
+                # A new version of a stored article: remove the old one so it leaves no orphans.
+                if old in self._pending:  # both versions in this batch: keep only the last
+                    pending_chunks -= len(self._pending.pop(old)[1])
+                    report.added.remove(old)
+                else:
+                    if self._pending:
+                        flush()
+                    self.store.remove(old)
+                    report.replaced.append(old)
                 sigs.remove(old)
                 known.pop(old, None)
-                report.replaced.append(old)
             chunks = chunk_article(
                 article, chunk_chars=cfg.chunk_chars, overlap_sentences=cfg.chunk_overlap_sentences
             )
@@ -113,20 +135,21 @@ class Indexer:
                 report.rejected.append((article.source, "no text left after cleaning"))
                 continue
             sig_s = signature_to_str(sig)
-            pending.append((article, chunks, sig_s))
+            self._pending[article.id] = (article, chunks, sig_s)
             pending_chunks += len(chunks)
             known[article.id] = {
                 "source": article.source,
                 "outlet": article.outlet,
+                "url": article.url or "",
                 "also_in": "",
                 "minhash": sig_s,
             }
             sigs.add(article.id, sig)
-            by_source[article.source] = article.id
+            by_key[key] = article.id
             report.added.append(article.id)
             if pending_chunks >= _BATCH_CHUNKS:
                 flush()
-        if pending:
+        if self._pending:
             flush()
         return report
 
@@ -144,10 +167,11 @@ class Indexer:
         if article.outlet and article.outlet != own and article.outlet not in outlets:
             outlets.append(article.outlet)
             meta["also_in"] = "|".join(outlets)
-            if self.store.get_article(canonical) is not None:
+            if canonical in self._pending:  # not written yet: it goes in with the list
+                art, chunks, sig = self._pending[canonical]
+                self._pending[canonical] = (replace(art, also_in=tuple(outlets)), chunks, sig)
+            else:
                 self.store.set_also_in(canonical, outlets)
-            else:  # still in the pending batch: it is written with this list
-                pass
 
 
 def ingest_paths(
@@ -159,7 +183,3 @@ def ingest_paths(
     paths = list(paths)
     items = prepare(paths, max_file_mb=settings.ingest.max_file_mb)
     return Indexer(store, settings).ingest(items, progress, count_inputs(paths))
-
-
-def with_outlet(article: Article, outlet: str) -> Article:
-    return replace(article, outlet=outlet)
