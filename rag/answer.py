@@ -78,12 +78,7 @@ def extractive_answer(evidence: list[Evidence], n: int = 2) -> tuple[str, list[C
     """The best evidence sentences, quoted and cited: the answer when the model cannot give one."""
     picked = evidence[:n]
     text = " ".join(f"“{' '.join(e.quote.split())}” [{i}]" for i, e in enumerate(picked, 1))
-    cites = [
-        Citation(
-            i, e.article_id, e.title, e.outlet, e.published, e.quote, e.start, e.end, True, 1.0
-        )
-        for i, e in enumerate(picked, 1)
-    ]
+    cites = [Citation.from_evidence(e, i) for i, e in enumerate(picked, 1)]
     return text, cites
 
 

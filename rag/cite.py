@@ -251,17 +251,8 @@ class CitationChecker:
             flag = "" if c.supported else f" {UNSUPPORTED_MARK}"
             parts.append(f"{body} {marks}{flag}{tail}".replace("  ", " ").strip())
         citations = [
-            Citation(
-                n=new,
-                article_id=by_n[old].article_id,
-                title=by_n[old].title,
-                outlet=by_n[old].outlet,
-                published=by_n[old].published,
-                quote=by_n[old].quote,
-                start=by_n[old].start,
-                end=by_n[old].end,
-                supported=max(support[old]) >= self.min_support,
-                score=round(max(support[old]), 3),
+            Citation.from_evidence(
+                by_n[old], new, max(support[old]) >= self.min_support, round(max(support[old]), 3)
             )
             for old, new in renumber.items()
         ]

@@ -77,6 +77,15 @@ class Citation:
     supported: bool = True
     score: float = 1.0
 
+    @classmethod
+    def from_evidence(
+        cls, e: Evidence, n: int, supported: bool = True, score: float = 1.0
+    ) -> Citation:
+        return cls(
+            n, e.article_id, e.title, e.outlet, e.published, e.quote, e.start, e.end,
+            supported, score,
+        )  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Timings:
