@@ -89,6 +89,16 @@ def entity_coverage(claim: str, passages: list[str]) -> tuple[float, list[str]]:
     return 1 - len(missing) / len(terms), missing
 
 
+def relation_coverage(claim: str, passages: list[str]) -> float:
+    """Share of the claim's content words that are not part of a name, found in the passages:
+    what the claim says about the names ("greeted", "plane"), not the names themselves."""
+    names = {w for e in entities(claim) for w in content_words(e)}
+    rest = content_words(claim) - names
+    if not rest:
+        return 1.0
+    return len(rest & content_words(" ".join(passages))) / len(rest)
+
+
 def word_coverage(claim: str, passages: list[str]) -> float:
     cw = content_words(claim)
     if not cw:
@@ -135,10 +145,16 @@ class CitationChecker:
         return vecs[: len(claims)] @ vecs[len(claims) :].T
 
     def score(self, claim: str, passages: list[str], sim: float) -> tuple[float, list[str]]:
+        """Under 0.5 when a name or number of the claim is missing from the passages. Otherwise
+        what the claim says beyond its names must be there too: in the passages' words, or close
+        in meaning (MiniLM cosine). Measured on the seeds, faithful paraphrases ("Belousov,
+        Lavrov and Novak travelled with Putin" vs "Putin's delegation includes ...") score
+        cosine >= 0.73, while claims inventing the relation ("Putin gave Kim a gift", "signed a
+        treaty") score 0.48-0.63 with none of their words present; 0.68 maps to the 0.5 line."""
         ent, missing = entity_coverage(claim, passages)
-        if missing:
-            return 0.5 * ent * word_coverage(claim, passages), missing
-        return 0.45 + 0.35 * word_coverage(claim, passages) + 0.2 * max(0.0, sim), []
+        if missing:  # below any threshold, but ranked by coverage so a greedy cover can grow
+            return 0.49 * ent, missing
+        return max(relation_coverage(claim, passages), min(1.0, max(0.0, (sim - 0.38) / 0.6))), []
 
     def _best_support(
         self, claim: str, evidence: list[Evidence], sims: np.ndarray

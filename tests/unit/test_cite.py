@@ -45,7 +45,9 @@ def test_wrong_citation_number_is_repaired() -> None:
 
 
 def test_invented_entity_is_dropped_in_strict_mode() -> None:
-    answer = "Belousov and Lavrov travelled with Putin [1]. Putin gave Kim Jong Un a Mercedes [2]."
+    answer = (
+        "Belousov and Lavrov were in Putin's delegation [1]. Putin gave Kim Jong Un a Mercedes [2]."
+    )
     v = checker().check(answer, EVIDENCE)
     assert "Mercedes" not in v.text
     assert v.dropped and "Mercedes" in v.dropped[0]
@@ -54,7 +56,7 @@ def test_invented_entity_is_dropped_in_strict_mode() -> None:
 
 def test_lenient_mode_marks_instead_of_dropping() -> None:
     v = checker(strict=False).check(
-        "Putin gave Kim Jong Un a Mercedes [2]. Lavrov went [1].", EVIDENCE
+        "Putin gave Kim Jong Un a Mercedes [2]. Lavrov was in the delegation [1].", EVIDENCE
     )
     assert "Mercedes" in v.text and UNSUPPORTED_MARK in v.text
     assert not v.abstained
@@ -90,6 +92,11 @@ def test_abstention_is_recognised() -> None:
     assert looks_like_abstention("The passages do not contain information about a gift.")
     v = checker().check(NOT_FOUND, EVIDENCE)
     assert v.abstained and v.citations == []
+
+
+def test_names_alone_do_not_support_an_invented_relation() -> None:
+    v = checker().check("Putin gave Kim Jong Un a gift [2].", EVIDENCE)
+    assert v.abstained, "every name is in [2], but nothing there says anything about a gift"
 
 
 def test_nothing_supported_abstains() -> None:
