@@ -27,7 +27,7 @@ from rag.retrieve import (
 )
 from rag.schema import NOT_FOUND, Answer, Citation, Evidence, Timings, Token
 from rag.store import Filters
-from rag.text import STOPWORDS, words
+from rag.text import STOPWORDS, content_words, entities, words
 
 History = Sequence[tuple[str, str]]
 MAX_QUESTION_CHARS = 2000
@@ -233,10 +233,28 @@ class Answerer:
             note = "The model's answer could not be verified against the articles; quoting them."
             yield done(text, cites, False, "extractive", note, first, verified.dropped)
             return
+        if not verified.abstained and not addresses(
+            standalone, verified.text, [c.quote for c in verified.citations]
+        ):
+            note = "The model's answer did not address the question; nothing in the articles does."
+            yield done(NOT_FOUND, [], True, "abstain", note, first, [verified.text])
+            return
         mode = "abstain" if verified.abstained else "llm"
         yield done(
             verified.text, verified.citations, verified.abstained, mode, "", first, verified.dropped
         )
+
+
+def addresses(question: str, answer: str, quotes: Sequence[str]) -> bool:
+    """Does a supported answer speak to what was asked? The question's words beyond its names
+    (with the usual news nouns for its verbs) must show up in the answer or in what it cites.
+    A true sentence about the wrong thing ("Kim greeted Putin at the plane" for "what gift did
+    Putin give?") is supported by its passage, yet answers nothing."""
+    names = {w for e in entities(question) for w in content_words(e)}
+    focus = content_words(expand_query(question)) - names
+    if not focus:
+        return True
+    return bool(focus & content_words(" ".join([answer, *quotes])))
 
 
 def _strong(question: str, evidence: list[Evidence]) -> bool:
