@@ -234,7 +234,7 @@ class Answerer:
             yield done(text, cites, False, "extractive", note, first, verified.dropped)
             return
         if not verified.abstained and not addresses(
-            standalone, verified.text, [c.quote for c in verified.citations]
+            standalone, [c.quote for c in verified.citations]
         ):
             note = "The model's answer did not address the question; nothing in the articles does."
             yield done(NOT_FOUND, [], True, "abstain", note, first, [verified.text])
@@ -245,16 +245,16 @@ class Answerer:
         )
 
 
-def addresses(question: str, answer: str, quotes: Sequence[str]) -> bool:
+def addresses(question: str, quotes: Sequence[str]) -> bool:
     """Does a supported answer speak to what was asked? The question's words beyond its names
-    (with the usual news nouns for its verbs) must show up in the answer or in what it cites.
-    A true sentence about the wrong thing ("Kim greeted Putin at the plane" for "what gift did
-    Putin give?") is supported by its passage, yet answers nothing."""
+    (with the usual news nouns for its verbs) must appear in the passages the answer cites; the
+    answer's own wording does not count, because a model echoes the question ("the gift given by
+    Putin was a visit"). A true sentence about the wrong thing is supported, yet answers nothing."""
     names = {w for e in entities(question) for w in content_words(e)}
     focus = content_words(expand_query(question)) - names
     if not focus:
         return True
-    return bool(focus & content_words(" ".join([answer, *quotes])))
+    return bool(focus & content_words(" ".join(quotes)))
 
 
 def _strong(question: str, evidence: list[Evidence]) -> bool:
