@@ -21,7 +21,7 @@ import numpy as np
 from rag.config import RetrievalSettings
 from rag.schema import Evidence
 from rag.store import Filters, NewsStore
-from rag.text import STOPWORDS, content_words, sentence_spans, words
+from rag.text import STOPWORDS, content_words, entities, sentence_spans, words
 
 
 def _terms(text: str) -> list[str]:
@@ -276,9 +276,15 @@ def select_evidence(
     eligible = [i for i, c in enumerate(candidates) if len(c.text) >= 25]
     picked_idx: list[int] = []
     per: dict[str, int] = defaultdict(int)
+    names = [entities(c.text) for c in candidates]
     while eligible and len(picked_idx) < n:
         if picked_idx:
             redundancy = (sentence_vecs[eligible] @ sentence_vecs[picked_idx].T).max(axis=1)
+            # A sentence that names someone the chosen ones do not is not redundant, however
+            # alike it reads: "... Lavrov and Novak" after "... Lavrov." adds Novak.
+            seen = set().union(*(names[i] for i in picked_idx))
+            novelty = np.array([len(names[i] - seen) / (len(names[i]) or 1) for i in eligible])
+            redundancy = redundancy * (1 - novelty)
         else:
             redundancy = np.zeros(len(eligible))
         mmr = mmr_lambda * relevance[eligible] - (1 - mmr_lambda) * redundancy
