@@ -33,7 +33,7 @@ test: model browser-deps
 	$(BIN)/python -m pytest -q -rs
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q tests/unit -m "not integration"
 
 lint: $(STAMP)
 	$(BIN)/ruff check rag eval tests app.py

@@ -32,7 +32,15 @@ class StoreSettings(BaseModel):
     port: int = Field(8000, description="Chroma server port.")
     ssl: bool = Field(False, description="Use HTTPS to reach the Chroma server.")
     token: str | None = Field(
-        None, description="Bearer token for a Chroma server started with token auth."
+        None, description="Token for a Chroma server behind token auth (a proxy, for Chroma 1.x)."
+    )
+    token_header: Literal["Authorization", "X-Chroma-Token"] = Field(
+        "Authorization",
+        description="Header carrying the token: 'Authorization: Bearer <token>' or "
+        "'X-Chroma-Token: <token>'.",
+    )
+    timeout_s: float = Field(
+        120.0, description="Give up on a Chroma server request after this many seconds."
     )
 
 

@@ -12,6 +12,7 @@ deletes them and the next ingest writes the article again with the same determin
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,16 +35,29 @@ class StoreError(RuntimeError):
 def make_client(settings: Settings) -> Any:
     """A Chroma client from settings, with telemetry off (it would try the network)."""
     import chromadb
+    import httpx
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     cfg = settings.store
     try:
         if cfg.host:
-            headers = {"Authorization": f"Bearer {cfg.token}"} if cfg.token else None
+            headers: dict[str, str] | None = None
+            if cfg.token:  # Chroma's convention: "Bearer <token>" in Authorization, bare otherwise
+                bearer = cfg.token_header == "Authorization"
+                headers = {cfg.token_header: f"Bearer {cfg.token}" if bearer else cfg.token}
+            # chromadb's HTTP session never times out, and its client calls the server as it is
+            # made: check the server answers in time first, then bound every later call.
+            timeout = httpx.Timeout(cfg.timeout_s, connect=min(cfg.timeout_s, 10.0))
+            host = f"[{cfg.host}]" if ":" in cfg.host else cfg.host
+            url = f"{'https' if cfg.ssl else 'http'}://{host}:{cfg.port}/api/v2/heartbeat"
+            httpx.get(url, headers=headers, timeout=timeout).raise_for_status()
             client = chromadb.HttpClient(
                 host=cfg.host, port=cfg.port, ssl=cfg.ssl, headers=headers, settings=chroma_settings
             )
+            session = getattr(getattr(client, "_server", None), "_session", None)
+            if session is not None:
+                session.timeout = timeout
             client.heartbeat()
             return client
         path = settings.store_path
@@ -154,24 +168,65 @@ class StoredChunks:
     metas: list[dict[str, Any]] = field(default_factory=list)
 
 
+class _Guarded:
+    """A collection of `store` whose failures (server down, disk full...) raise StoreError."""
+
+    def __init__(self, store: NewsStore, name: str) -> None:
+        self._store, self._name = store, name
+
+    def __getattr__(self, attr: str) -> Any:
+        store = self._store
+        store.reopen_if_failed()
+        target = getattr(store.raw[self._name], attr)
+        if not callable(target):
+            return target
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return target(*args, **kwargs)
+            except Exception as exc:
+                store.failed = True
+                raise StoreError(f"the Chroma store at {store.where} failed: {exc}") from exc
+
+        return call
+
+
 class NewsStore:
     """Articles and chunks in Chroma. Every write bumps `revision`, so caches know to rebuild."""
 
     def __init__(self, settings: Settings, embeddings: Embeddings, client: Any = None) -> None:
         self.settings = settings
         self.embeddings = embeddings
-        self.client = client if client is not None else make_client(settings)
-        prefix = settings.store.collection
+        self._own_client = client is None
+        cfg = settings.store
+        self.where = f"{cfg.host}:{cfg.port}" if cfg.host else str(settings.store_path)
+        self.raw: dict[str, Any] = {}
+        self._open(client if client is not None else make_client(settings))
+        self.chunks = _Guarded(self, "chunks")
+        self.articles_col = _Guarded(self, "articles")
+        self.revision = 0
+
+    def _open(self, client: Any) -> None:
+        self.client = client
+        self.failed = False
+        prefix = self.settings.store.collection
         # embedding_function=None: we always pass vectors ourselves, so Chroma never falls back to
         # its default embedder (which downloads an ONNX model).
         space = {"hnsw:space": "cosine"}
-        self.chunks = self.client.get_or_create_collection(
-            f"{prefix}_chunks", embedding_function=None, metadata=space
-        )
-        self.articles_col = self.client.get_or_create_collection(
-            f"{prefix}_articles", embedding_function=None, metadata=space
-        )
-        self.revision = 0
+        for name in ("chunks", "articles"):
+            self.raw[name] = client.get_or_create_collection(
+                f"{prefix}_{name}", embedding_function=None, metadata=space
+            )
+
+    def reopen_if_failed(self) -> None:
+        """After a failed call, open a fresh embedded client: Chroma 1.5's in-process engine hangs
+        on the next write after a failed one (seen with a full disk); a new client recovers."""
+        if not self.failed or not self._own_client or self.settings.store.host:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(self.settings.store_path), None)
+        self._open(make_client(self.settings))
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -246,27 +301,38 @@ class NewsStore:
             for c in chunks:
                 ids.append(c.id)
                 metas.append(_chunk_meta(article, c))
-        for lo in range(0, len(ids), _BATCH):
-            hi = lo + _BATCH
-            self.chunks.upsert(
-                ids=ids[lo:hi],
-                documents=texts[lo:hi],
-                metadatas=metas[lo:hi],
-                embeddings=vectors[lo:hi].tolist(),
-            )
         # Article vector: the normalised mean of its chunks, used for summary clustering.
         art_vecs, offset = [], 0
         for _, chunks, _ in batch:
             mean = vectors[offset : offset + len(chunks)].mean(axis=0)
             art_vecs.append((mean / (np.linalg.norm(mean) or 1.0)).tolist())
             offset += len(chunks)
-        self.articles_col.upsert(
-            ids=[a.id for a, _, _ in batch],
-            documents=[a.text for a, _, _ in batch],
-            metadatas=[_article_meta(a, sig, len(ch)) for a, ch, sig in batch],
-            embeddings=art_vecs,
-        )
         self.revision += 1
+        try:
+            for lo in range(0, len(ids), _BATCH):
+                hi = lo + _BATCH
+                self.chunks.upsert(
+                    ids=ids[lo:hi],
+                    documents=texts[lo:hi],
+                    metadatas=metas[lo:hi],
+                    embeddings=vectors[lo:hi].tolist(),
+                )
+            self.articles_col.upsert(
+                ids=[a.id for a, _, _ in batch],
+                documents=[a.text for a, _, _ in batch],
+                metadatas=[_article_meta(a, sig, len(ch)) for a, ch, sig in batch],
+                embeddings=art_vecs,
+            )
+        except StoreError:
+            # Take back this batch's chunks so no question cites an article that is not stored;
+            # if even that fails (a full disk), the next ingest's repair() deletes them.
+            with contextlib.suppress(StoreError):
+                stored = self.articles_col.get(ids=[a.id for a, _, _ in batch], include=[])
+                done = set(stored["ids"])
+                undo = [c.id for a, chunks, _ in batch if a.id not in done for c in chunks]
+                for lo in range(0, len(undo), _BATCH):
+                    self.chunks.delete(ids=undo[lo : lo + _BATCH])
+            raise
         return len(ids)
 
     def set_also_in(self, article_id: str, outlets: Sequence[str]) -> None:
