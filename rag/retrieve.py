@@ -148,6 +148,9 @@ def diversify(hits: list[Hit], k: int, max_per_article: int) -> list[Hit]:
 
 
 _PRONOUN_START = re.compile(r"^(He|She|They|It|This|That|These|Those|His|Her|Their)\b")
+# Fragments that continue the sentence before ("... Lavrov. And heads of ... Along with Novak"),
+# common in machine-paraphrased and badly punctuated captures.
+_CONTINUATION = re.compile(r"^(And|Along with|As well as|Plus|Or|Including|Together with)\b")
 
 
 @dataclass(frozen=True)
@@ -172,9 +175,23 @@ def candidate_sentences(hits: list[Hit]) -> list[Candidate]:
             if (aid, base + a) in seen:
                 continue
             seen.add((aid, base + a))
-            start = spans[j - 1][0] if j and _PRONOUN_START.match(h.text[a:b]) else a
+            first = j
+            if j and _PRONOUN_START.match(h.text[a:b]):
+                first = j - 1
+            # walk back over up to two continuation fragments to the sentence they complete
+            while first and first > j - 3 and _CONTINUATION.match(h.text[spans[first][0] :]):
+                first -= 1
+            start = spans[first][0]
             out.append(Candidate(aid, h.meta, base + start, base + b, h.text[start:b]))
-    return out
+    # A span inside a longer one of the same article adds nothing: keep the longer.
+    return [
+        c for c in out
+        if not any(
+            o is not c and o.article_id == c.article_id and o.start <= c.start
+            and c.end <= o.end and (o.end - o.start) > (c.end - c.start)
+            for o in out
+        )
+    ]  # fmt: skip
 
 
 def lexical_overlap(query: str, text: str, idf: dict[str, float] | None = None) -> float:
