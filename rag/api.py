@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from rag.model_files import set_offline_env
 from rag.retrieve import Retriever
 from rag.schema import Answer, Article, IngestReport, Token
 from rag.store import Filters, NewsStore
+from rag.summarize import Progress as SummaryProgress
+from rag.summarize import Summarizer, route
 
 
 class NewsRAG:
@@ -98,6 +101,10 @@ class NewsRAG:
         self, question: str, history: History | None = None, filters: Filters | None = None
     ) -> Iterator[Token | Answer]:
         """Token events while the model writes, then the verified Answer (always last)."""
+        kind = route(question)  # "summarise the coverage", "give me a timeline", ...
+        if kind is not None:
+            yield from self.summarize_stream(kind, filters, question=question)
+            return
         yield from self.answerer.stream(question, history, filters)
 
     def ask(
@@ -108,6 +115,37 @@ class NewsRAG:
             if isinstance(event, Answer):
                 final = event
         assert final is not None  # stream() always ends with an Answer
+        return final
+
+    # -- summaries (rag.summarize) ---------------------------------------------------------------
+
+    @cached_property
+    def summarizer(self) -> Summarizer:
+        return Summarizer(
+            self.settings, self.embeddings, self.chat_model, self.articles, self.store
+        )
+
+    def summarize_stream(
+        self,
+        kind: str,
+        filters: Filters | None = None,
+        progress: SummaryProgress | None = None,
+        *,
+        question: str | None = None,
+    ) -> Iterator[Token | Answer]:
+        """kind: overview | timeline | compare | article (filters.article_ids = one id).
+        Token events while the model writes, then the verified, cited summary (always last)."""
+        yield from self.summarizer.stream(kind, filters, progress, question)
+
+    def summarize(
+        self, kind: str, filters: Filters | None = None, progress: SummaryProgress | None = None
+    ) -> Answer:
+        """A cited summary of the articles in scope; `progress(done, total, stage)`."""
+        final: Answer | None = None
+        for event in self.summarize_stream(kind, filters, progress):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None  # summarize_stream() always ends with an Answer
         return final
 
 

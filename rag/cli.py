@@ -1,4 +1,4 @@
-"""`newsrag` command line: setup | ingest | ask | articles | remove | serve | eval.
+"""`newsrag` command line: setup | ingest | ask | summarize | articles | remove | serve | eval.
 
 Errors a user can fix (a bad question, an unreachable store, a refused model file) print one line
 to stderr and exit 2; they never show a traceback.
@@ -125,6 +125,39 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from rag.schema import Answer
+
+    if args.kind == "article" and len(args.article or ()) != 1:
+        print("newsrag summarize: --kind article needs exactly one --article ID", file=sys.stderr)
+        return 2
+    news = _news(args)
+    bar = tqdm(desc=args.kind, unit="step", disable=args.json or None, leave=False)
+
+    def progress(done: int, total: int, stage: str) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+        bar.set_postfix_str(stage[:40], refresh=True)
+
+    final: Answer | None = None
+    for event in news.summarize_stream(args.kind, _filters(args), progress):
+        if isinstance(event, Answer):
+            final = event
+    bar.close()
+    assert final is not None
+    if args.json:
+        print(json.dumps(final.to_json(), ensure_ascii=False))
+        return 0
+    print(final.text)
+    if final.note:
+        print(f"({final.note})")
+    for c in final.citations:
+        print(f"[{c.n}] {c.outlet}, {c.published or 'undated'}: “{c.quote}”")
+    return 0
+
+
 def cmd_articles(args: argparse.Namespace) -> int:
     news = _news(args)
     if args.show:
@@ -219,6 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--from", dest="date_from", help="only articles published on/after (ISO)")
     sp.add_argument("--to", dest="date_to", help="only articles published on/before (ISO)")
     sp.set_defaults(func=cmd_ask)
+
+    sp = sub.add_parser("summarize", help="a cited overview, timeline, comparison or guide")
+    common(sp)
+    sp.add_argument("--kind", choices=["overview", "timeline", "compare", "article"], required=True)
+    sp.add_argument("--outlet", action="append", help="only these outlets (repeatable)")
+    sp.add_argument("--article", action="append", help="only these article ids (repeatable)")
+    sp.add_argument("--from", dest="date_from", help="only articles published on/after (ISO)")
+    sp.add_argument("--to", dest="date_to", help="only articles published on/before (ISO)")
+    sp.set_defaults(func=cmd_summarize)
 
     sp = sub.add_parser("articles", help="list stored articles, or show one cleaned")
     common(sp)

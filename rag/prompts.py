@@ -18,6 +18,9 @@ VARIABLES: dict[str, frozenset[str]] = {
     "answer_user": frozenset({"passages", "question"}),
     "condense_system": frozenset(),
     "condense_user": frozenset({"history", "question"}),
+    "summary_system": frozenset(),
+    "summary_overview_user": frozenset({"passages"}),
+    "summary_guide_user": frozenset({"title", "passages"}),
 }
 
 

@@ -1,0 +1,99 @@
+"""Multi-document summaries, all cited: overview, timeline, compare, and a per-article guide.
+
+    from rag import NewsRAG
+    news = NewsRAG()
+    print(news.summarize("timeline").text)
+
+Every kind reads the WHOLE scope (not the top-k of a search), quotes articles exactly, and checks
+each model-written sentence against the sentences it cites (strict: unsupported ones are dropped).
+The model is asked a bounded number of times per summary (overview: at most 8, guide: 1; the
+timeline and the comparison quote the articles and need none); when it is down or too slow, the
+summary quotes the articles instead and says so in `note`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator, Iterator
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+
+from rag.cite import CitationChecker
+from rag.config import Settings
+from rag.schema import Answer, Article, Token
+from rag.store import Filters, NewsStore
+from rag.summarize import compare, guide, overview, timeline
+from rag.summarize.base import KINDS, TITLES, Kind, Progress, Writer, finish
+from rag.summarize.context import Context
+from rag.summarize.route import route
+
+__all__ = ["KINDS", "Kind", "Progress", "Summarizer", "route"]
+
+_CALLS: dict[str, int] = {
+    "overview": overview.MAX_CALLS,
+    "timeline": 0,
+    "compare": 0,
+    "article": 1,
+}
+
+
+class Summarizer:
+    def __init__(
+        self,
+        settings: Settings,
+        embeddings: Embeddings,
+        chat_model: Callable[[], BaseChatModel],
+        articles: Callable[[Filters | None], list[Article]],
+        store: NewsStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self._chat_model = chat_model  # built lazily: loading the LLM is slow
+        self._articles = articles
+        self.store = store
+        # Always strict: a summary is unprompted text, so a sentence its sources do not support
+        # is dropped, whatever the Q&A citation mode.
+        self.checker = CitationChecker(embeddings, settings.citations.min_support, strict=True)
+        self.guides = guide.GuideCache(settings.data_dir / "guides")
+
+    def stream(
+        self,
+        kind: str,
+        filters: Filters | None = None,
+        progress: Progress | None = None,
+        question: str | None = None,
+    ) -> Iterator[Token | Answer]:
+        """Token events while the model writes, then the verified summary (always last)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown summary kind {kind!r}; choose from {', '.join(KINDS)}")
+        if kind == "article" and (filters is None or len(filters.article_ids) != 1):
+            raise ValueError("an article guide needs exactly one article id")
+        t0 = time.perf_counter()
+        title = question or TITLES[kind]
+        scope = self._articles(filters)
+        writer = Writer(self._chat_model, self.settings.llm.timeout_s, _CALLS[kind])
+        if not scope:
+            yield finish(title, [], t0, time.perf_counter(), None, "No articles are in scope.")
+            return
+        ctx = Context(
+            self.settings, self.embeddings, self.checker, writer, self.store, title, t0, progress
+        )
+        answer = yield from self._run(kind, ctx, scope)
+        yield answer
+
+    def _run(self, kind: str, ctx: Context, scope: list[Article]) -> Generator[Token, None, Answer]:
+        if kind == "overview":
+            return (yield from overview.run(ctx, scope))
+        if kind == "timeline":
+            return timeline.run(ctx, scope)
+        if kind == "compare":
+            return compare.run(ctx, scope)
+        article = scope[0]
+        hit = guide.cached(self.guides, article, ctx.question, ctx.t0)
+        if hit is not None:
+            return hit
+        answer = yield from guide.run(ctx, article)
+        if not ctx.writer.failure and not answer.abstained:
+            self.guides.put(article, answer)
+        return answer
