@@ -1,0 +1,203 @@
+"""RealTimeQA (2023) weeks as an open-ended news QA test: real articles, real questions.
+
+Each week's `<week>_gcs.jsonl` (the search results retrieved for that week's questions) goes
+into a fresh store; every `<week>_qa.jsonl` question is asked WITHOUT its choices. An answer is
+correct when the gold choice's text appears in it and no other choice's text does. The data is
+read from the shared folder at run time and never copied into the repo.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from eval.baseline import Baseline, unsupported_vs_contexts
+from eval.metrics import answer_sentences, contains_alias, latency_summary, strip_markers
+from eval.metrics import unsupported_rate as product_unsupported_rate
+from eval.report import (
+    PIPELINES,
+    Output,
+    Row,
+    article_lookup,
+    baseline_output,
+    error_output,
+    product_output,
+)
+
+
+class ModelSource(Protocol):
+    """What eval.run.Models provides: fresh stores sharing one model and one embedder."""
+
+    def news(self) -> Any: ...
+
+    def baseline(self) -> Baseline: ...
+
+
+def skip_message(folder: Path) -> str:
+    return (f"RealTimeQA: skipped, {folder} not found "
+            "(pass --shared DIR, the folder that holds realtimeqa/2023)")  # fmt: skip
+
+
+def available_weeks(folder: Path) -> list[str]:
+    """Weeks (YYYYMMDD) that have both a questions file and a search-results file."""
+    weeks = {p.name.removesuffix("_qa.jsonl") for p in folder.glob("*_qa.jsonl")}
+    return sorted(w for w in weeks if (folder / f"{w}_gcs.jsonl").is_file())
+
+
+def pick_weeks(folder: Path, spec: str) -> list[str]:
+    """`first:N`, `all`, or a comma list of weeks; unknown weeks are an error."""
+    weeks = available_weeks(folder)
+    spec = spec.strip()
+    if spec == "all":
+        return weeks
+    if spec.startswith("first:"):
+        try:
+            n = int(spec.removeprefix("first:"))
+        except ValueError:
+            raise ValueError(f"bad RealTimeQA week spec {spec!r}: use first:N") from None
+        if n < 1:
+            raise ValueError("first:N needs N >= 1")
+        return weeks[:n]
+    wanted = [w.strip() for w in spec.split(",") if w.strip()]
+    unknown = [w for w in wanted if w not in weeks]
+    if unknown:
+        raise ValueError(f"RealTimeQA weeks not found in {folder}: {', '.join(unknown)}")
+    return wanted
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def raw_articles(gcs_path: Path) -> list[tuple[str, str]]:
+    """(source, title + text) of every search result: what the baseline indexes, uncleaned."""
+    out: list[tuple[str, str]] = []
+    for rec in _jsonl(gcs_path):
+        for k, res in enumerate(rec.get("search_result") or [], 1):
+            text = str(res.get("text") or "")
+            if text.strip():
+                title = str(res.get("title") or "")
+                out.append((f"{rec.get('question_id', '?')}:{k}", f"{title}\n\n{text}".strip()))
+    return out
+
+
+def gold_choice(qa: dict[str, Any]) -> str:
+    return str(qa["choices"][int(qa["answer"][0])])
+
+
+def rtqa_correct(answer: str, choices: Sequence[str], gold: str) -> bool:
+    """The gold choice's text is in the answer and no other choice's text is."""
+    text = strip_markers(answer)
+    if not contains_alias(text, [gold]):
+        return False
+    return not any(contains_alias(text, [c]) for c in choices if c != gold)
+
+
+def _score(qa: dict[str, Any], out: Output, pipeline: str) -> Row:
+    gold = gold_choice(qa)
+    claims = not out.abstained and bool(answer_sentences(out.text))
+    if pipeline == "baseline":
+        unsupported = unsupported_vs_contexts(out.text, [t for _, t in out.retrieved])
+    else:
+        unsupported = product_unsupported_rate(out.text, out.quotes)
+    return {
+        "id": qa.get("question_id", ""),
+        "pipeline": pipeline,
+        "question": qa["question_sentence"],
+        "choices": qa["choices"],
+        "gold": gold,
+        "answer": out.text,
+        "abstained": out.abstained,
+        "correct": (not out.abstained) and rtqa_correct(out.text, qa["choices"], gold),
+        "unsupported_rate": unsupported if claims else None,
+        "citations": len(out.quotes),
+        "error": out.error,
+        "timings": out.timings(),
+    }
+
+
+def _summary(rows: Sequence[Row]) -> dict[str, Any]:
+    def mean(values: Sequence[float]) -> float | None:
+        return sum(values) / len(values) if values else None
+
+    unsupported = [r["unsupported_rate"] for r in rows if r["unsupported_rate"] is not None]
+    first = latency_summary([r["timings"]["first_output_ms"] for r in rows])
+    total = latency_summary([r["timings"]["total_ms"] for r in rows])
+    return {
+        "n": len(rows),
+        "accuracy": mean([float(r["correct"]) for r in rows]),
+        "abstention": mean([float(r["abstained"]) for r in rows]),
+        "unsupported_rate": mean(unsupported),
+        "first_output_p50_ms": first["p50"],
+        "total_p50_ms": total["p50"],
+        "total_p95_ms": total["p95"],
+        "errors": sum(bool(r["error"]) for r in rows),
+    }
+
+
+def run_week(
+    models: ModelSource, folder: Path, week: str, limit: int | None, with_baseline: bool
+) -> tuple[dict[str, Any], list[Row]]:
+    from tqdm import tqdm
+
+    qas = _jsonl(folder / f"{week}_qa.jsonl")[:limit]
+    gcs = folder / f"{week}_gcs.jsonl"
+    news = models.news()
+    report = news.ingest([gcs])
+    lookup = article_lookup(news)
+    rows: list[Row] = []
+    bar = tqdm(total=len(qas) * (2 if with_baseline else 1), desc=f"rtqa {week}", unit="q")
+    for qa in qas:  # open-ended: the choices are never shown to either pipeline
+        t0 = time.perf_counter()
+        try:
+            out = product_output(news.ask(qa["question_sentence"]), lookup,
+                                 (time.perf_counter() - t0) * 1000)  # fmt: skip
+        except Exception as exc:  # a failed question is a wrong answer, not a crashed run
+            out = error_output(exc, (time.perf_counter() - t0) * 1000)
+        rows.append(_score(qa, out, "product"))
+        bar.update()
+    chunks = 0
+    if with_baseline:
+        base = models.baseline()
+        chunks = base.add(raw_articles(gcs))
+        for qa in qas:
+            rows.append(_score(qa, baseline_output(base.ask(qa["question_sentence"])), "baseline"))
+            bar.update()
+    bar.close()
+    week_summary: dict[str, Any] = {
+        "week": week, "questions": len(qas), "articles": len(report.added) + len(report.unchanged),
+        "ingest": report.summary(), "baseline_chunks": chunks,
+    }  # fmt: skip
+    for p in PIPELINES:
+        mine = [r for r in rows if r["pipeline"] == p]
+        week_summary[p] = _summary(mine) if mine else None
+    return week_summary, rows
+
+
+def run(
+    models: ModelSource,
+    folder: Path,
+    weeks: Sequence[str],
+    limit: int | None = None,
+    with_baseline: bool = True,
+) -> dict[str, Any]:
+    """Every chosen week, each in fresh stores; per-week and overall summaries plus rows."""
+    summaries: list[dict[str, Any]] = []
+    rows: list[Row] = []
+    for week in weeks:
+        summary, week_rows = run_week(models, folder, week, limit, with_baseline)
+        summaries.append(summary)
+        rows += [{**r, "week": week} for r in week_rows]
+    overall: dict[str, Any] = {
+        "week": "all", "questions": sum(s["questions"] for s in summaries),
+        "articles": sum(s["articles"] for s in summaries),
+    }  # fmt: skip
+    for p in PIPELINES:
+        mine = [r for r in rows if r["pipeline"] == p]
+        overall[p] = _summary(mine) if mine else None
+    return {"status": "ok", "folder": str(folder), "weeks": summaries, "overall": overall,
+            "rows": rows}  # fmt: skip

@@ -1,0 +1,392 @@
+"""`newsrag eval`: the product and the plain LangChain baseline on the same questions and models.
+
+    newsrag eval                                # seed questions + the first RealTimeQA week
+    newsrag eval --seed-only --limit 10 --kinds fact,list
+    newsrag eval --realtimeqa-only --realtimeqa 20230106,20230113
+
+One chat model and one embeddings object are built and shared by both pipelines, so the model
+loads once and the comparison measures the pipelines, not the models. Reports go to
+eval/runs/<UTC timestamp>/ (see eval/report.py and eval/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+
+from eval import metrics as M
+from eval.baseline import Baseline, raw_texts, unsupported_vs_contexts
+from eval.report import (
+    Output,
+    Row,
+    article_lookup,
+    baseline_output,
+    error_output,
+    product_output,
+    write_report,
+)
+from rag.config import PRESETS, Settings, settings_for
+from rag.schema import NOT_FOUND
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_QUESTIONS = ROOT / "eval" / "questions" / "seed.jsonl"
+ARTICLES = ROOT / "articles"
+# summarize() kinds for the question kinds that ask for a whole-corpus answer.
+SUMMARY_KINDS = {"summary": "overview", "timeline": "timeline"}
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="newsrag eval",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="JSONL question set")
+    p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="settings preset")
+    p.add_argument(
+        "--backend",
+        choices=["embedded", "openai", "ollama", "fake"],
+        help="LLM backend (default: from the preset / NEWSRAG_LLM__BACKEND)",
+    )
+    p.add_argument("--out", type=Path, help="report folder (default: eval/runs/<UTC timestamp>)")
+    p.add_argument("--limit", type=int, help="only the first N questions (per RealTimeQA week too)")
+    p.add_argument("--kinds", help="only these seed kinds, comma-separated (e.g. fact,list)")
+    p.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
+    p.add_argument(
+        "--realtimeqa",
+        metavar="WEEKS",
+        default=None,
+        help="RealTimeQA weeks: 20230106,20230113 or first:N or all (default first:1)",
+    )
+    p.add_argument(
+        "--shared",
+        type=Path,
+        default=ROOT.parent / "shared",
+        help="shared folder holding realtimeqa/2023 (default: ../shared)",
+    )
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--seed-only", action="store_true", help="skip RealTimeQA")
+    only.add_argument("--realtimeqa-only", action="store_true", help="skip the seed questions")
+    argv = list(argv)
+    if argv[:1] == ["--"]:  # `newsrag eval -- --seed-only` hands the separator on
+        argv = argv[1:]
+    args = p.parse_args(argv)
+    if args.limit is not None and args.limit < 1:
+        p.error("--limit must be at least 1")
+    return args
+
+
+def load_questions(path: Path, kinds: str | None = None, limit: int | None = None) -> list[Row]:
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip()]  # fmt: skip
+    if kinds:
+        wanted = {k.strip() for k in kinds.split(",") if k.strip()}
+        items = [it for it in items if it.get("kind") in wanted]
+    return items[:limit] if limit else items
+
+
+class Models:
+    """The one chat model and embeddings object shared by every store and both pipelines."""
+
+    def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
+        from rag.embed import build_embeddings
+        from rag.llm import build_chat_model
+
+        self.args = args
+        self.workdir = workdir
+        self._stores = 0
+        self.settings = self.for_store()
+        self.embeddings: Embeddings = build_embeddings(self.settings)
+        self.chat: BaseChatModel = build_chat_model(self.settings)
+
+    def for_store(self) -> Settings:
+        """Settings for a fresh, empty store (the model cache stays where it is)."""
+        self._stores += 1
+        overrides: dict[str, Any] = {"store__path": self.workdir / f"store{self._stores}"}
+        if self.args.backend:
+            overrides["llm__backend"] = self.args.backend
+        return settings_for(self.args.preset, **overrides)
+
+    def fresh_dir(self, name: str) -> Path:
+        self._stores += 1
+        return self.workdir / f"{name}{self._stores}"
+
+    def news(self) -> Any:
+        from rag.api import NewsRAG
+
+        return NewsRAG(self.for_store(), embeddings=self.embeddings, chat_model=self.chat)
+
+    def baseline(self) -> Baseline:
+        return Baseline(self.embeddings, self.chat, self.fresh_dir("baseline"))
+
+    def warm_up(self) -> None:
+        """Load the model weights before the clock starts, so question 1 is not charged for it."""
+        if self.settings.llm.backend != "embedded":
+            return
+        from langchain_core.messages import HumanMessage
+
+        self.chat.invoke([HumanMessage("Reply with OK.")], max_tokens=1)
+
+
+def _final(events: Iterable[Any]) -> tuple[Any, str]:
+    """The verified result (the last event) and the model's raw draft (the Token events)."""
+    from rag.schema import Token
+
+    draft: list[str] = []
+    final: Any = None
+    for event in events:
+        if isinstance(event, Token):
+            draft.append(event.text)
+        else:
+            final = event
+    if final is None:
+        raise RuntimeError("the answer stream ended without a result")
+    return final, "".join(draft)
+
+
+def _focus(fn: Callable[..., Any], item: Row) -> dict[str, str]:
+    """Pass the question along if the summarizer takes one (as a focus or a title)."""
+    params = inspect.signature(fn).parameters
+    name = next((n for n in ("topic", "question", "query", "focus") if n in params), None)
+    return {name: item["question"]} if name else {}
+
+
+def ask_product(news: Any, item: Row, lookup: Callable[[str], Any]) -> Output:
+    """One question through the product; summaries go to summarize() once it exists.
+
+    The streaming entry points are used when present: the Token events are the model's draft,
+    which tells a model that said NOT_FOUND apart from a draft the citation check rejected.
+    """
+    t0 = time.perf_counter()
+    try:
+        kind = SUMMARY_KINDS.get(str(item.get("kind")))
+        if kind and hasattr(news, "summarize"):
+            stream = getattr(news, "summarize_stream", None)
+            if stream is not None:
+                result, draft = _final(stream(kind, **_focus(stream, item)))
+            else:
+                result, draft = news.summarize(kind, **_focus(news.summarize, item)), ""
+        else:
+            history = [(str(q), str(a)) for q, a in item.get("history") or []]
+            result, draft = _final(news.ask_stream(item["question"], history=history or None))
+    except Exception as exc:  # recorded as a failed row: one bug must not end a long run
+        return error_output(exc, (time.perf_counter() - t0) * 1000)
+    return product_output(result, lookup, (time.perf_counter() - t0) * 1000, draft)
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def score(item: Row, out: Output, pipeline: str) -> dict[str, Any]:
+    """Every per-row metric; None where a metric does not apply (see eval/README.md)."""
+    text, gold, required = out.text, item.get("gold_facts") or [], item.get("required_facts") or []
+    answerable = bool(item.get("answerable", True))
+    claims = not out.abstained and bool(M.answer_sentences(text))
+    if pipeline == "baseline":
+        unsupported = unsupported_vs_contexts(text, [t for _, t in out.retrieved])
+    else:
+        unsupported = M.unsupported_rate(text, out.quotes)
+    evidence = item.get("evidence") or []
+    recall: float | None = None
+    if evidence:
+        k = len(out.retrieved)
+        recall = M.recall_at_k(out.retrieved, evidence, k) if k else 0.0
+    forbidden = item.get("forbidden") or []
+    return {
+        "abstained": float(out.abstained),
+        "abstention_correct": float(M.abstention_correct(out.abstained, answerable)),
+        "answer_correct": float(M.answer_correct(text, gold)) if answerable and gold else None,
+        "fact_recall": M.fact_recall(text, gold) if answerable and gold else None,
+        "required_recall": M.fact_recall(text, required) if answerable and required else None,
+        # Citation quality is judged on answers that make claims; an abstention cites nothing.
+        "citation_coverage": M.citation_coverage(text) if claims else None,
+        "citation_support": M.citation_support(text, out.quotes) if claims else None,
+        "gold_citation_accuracy": (
+            M.gold_fact_citation_accuracy(text, out.quotes, gold) if claims and gold else None
+        ),
+        "unsupported_rate": unsupported if claims else None,
+        "recall_at_k": recall,
+        "forbidden_hit": float(bool(M.forbidden_hits(text, forbidden))) if forbidden else None,
+        "quote_exact": None if out.quote_exact is None else float(out.quote_exact),
+    }
+
+
+def problems(item: Row, out: Output, s: dict[str, Any]) -> list[str]:
+    """What went wrong, in words, for the failure list in summary.md."""
+    found: list[str] = []
+    if out.error:
+        found.append(f"error {out.error}")
+    if item.get("answerable", True) and out.abstained:
+        why = out.note or (
+            f"citation check dropped: {' | '.join(out.dropped)}"
+            if out.dropped
+            else f"model draft: {' '.join(out.draft.split())[:200]}"
+        )
+        found.append(f"abstained on an answerable question ({why})")
+    if not item.get("answerable", True) and not out.abstained:
+        found.append("answered instead of abstaining")
+    if not out.abstained:
+        for key, name in (("gold_facts", "missing gold facts"),
+                          ("required_facts", "missing required facts")):  # fmt: skip
+            missing = [g[0] for g in item.get(key) or []
+                       if not M.contains_alias(M.strip_markers(out.text), g)]  # fmt: skip
+            if missing:
+                found.append(f"{name}: {', '.join(missing)}")
+    hits = M.forbidden_hits(out.text, item.get("forbidden") or [])
+    if hits:
+        found.append(f"forbidden words: {', '.join(hits)}")
+    if s["unsupported_rate"]:
+        found.append(f"unsupported-sentence rate {s['unsupported_rate']:.2f}")
+    if s["recall_at_k"] == 0.0:
+        found.append("no gold evidence among the passages the model saw")
+    if out.quote_exact is False:
+        found.append("a citation quote differs from the stored article text")
+    return found
+
+
+def ground_truth(item: Row) -> str:
+    groups = item.get("gold_facts") or item.get("required_facts") or []
+    if not item.get("answerable", True):
+        return NOT_FOUND
+    return "; ".join(g[0] for g in groups)
+
+
+def make_row(item: Row, out: Output, pipeline: str) -> Row:
+    s = score(item, out, pipeline)
+    return {
+        "id": item.get("id", ""),
+        "kind": item.get("kind", ""),
+        "question": item["question"],
+        "answerable": bool(item.get("answerable", True)),
+        "pipeline": pipeline,
+        "answer": out.text,
+        "abstained": out.abstained,
+        "mode": out.mode,
+        "note": out.note,
+        "error": out.error,
+        "citations": out.citations,
+        "draft": out.draft,  # the model's words before the citation check (product only)
+        "dropped": out.dropped,
+        "retrieved": [{"source": src, "text": t} for src, t in out.retrieved],
+        "scores": s,
+        "problems": problems(item, out, s),
+        "timings": out.timings(),
+        "ground_truth": ground_truth(item),
+    }
+
+
+# --- the seed run ---------------------------------------------------------------------------
+
+
+def run_seed(models: Models, items: list[Row], with_baseline: bool) -> tuple[list[Row], dict]:
+    from tqdm import tqdm
+
+    news = models.news()
+    report = news.ingest([ARTICLES])
+    stored = {Path(a.source).name for a in news.articles()}
+    missing = {e["source"] for it in items for e in it.get("evidence") or []} - stored
+    if missing:
+        print(f"warning: gold evidence files not in the store: {sorted(missing)}", file=sys.stderr)
+    base = models.baseline() if with_baseline else None
+    chunks = base.add(raw_texts(ARTICLES)) if base else 0
+    lookup = article_lookup(news)
+    rows: list[Row] = []
+    # Each pipeline runs all its questions in a row: llama.cpp reuses the cached prompt prefix
+    # of the previous call, and interleaving would wipe out the product's shared system prompt.
+    bar = tqdm(total=len(items) * (2 if base else 1), desc="seed", unit="q")
+    for item in items:
+        rows.append(make_row(item, ask_product(news, item, lookup), "product"))
+        bar.update()
+    if base is not None:
+        for item in items:
+            # The tutorial has no memory: a follow-up goes in as written.
+            rows.append(make_row(item, baseline_output(base.ask(item["question"])), "baseline"))
+            bar.update()
+    bar.close()
+    info = {
+        "ingest": report.summary(),
+        "baseline_chunks": chunks,
+        "baseline_k": base.k if base else None,
+        "product_evidence": models.settings.retrieval.evidence_sentences,
+    }
+    return rows, info
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                             capture_output=True, timeout=5, check=False)  # fmt: skip
+    except OSError:
+        return ""
+    return out.stdout.strip()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from eval import realtimeqa
+
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    started = datetime.now(UTC)
+    out = args.out or ROOT / "eval" / "runs" / started.strftime("%Y%m%dT%H%M%SZ")
+    weeks_spec = args.realtimeqa or "first:1"
+    rtqa_dir = args.shared / "realtimeqa" / "2023"
+    run_rtqa = not args.seed_only
+    if args.realtimeqa_only and not rtqa_dir.is_dir():
+        print(realtimeqa.skip_message(rtqa_dir))
+        return 0
+    items: list[Row] = []
+    if not args.realtimeqa_only:
+        items = load_questions(args.questions, args.kinds, args.limit)
+        if not items:
+            print(f"newsrag eval: no questions selected from {args.questions}", file=sys.stderr)
+            return 2
+    weeks: list[str] = []
+    if run_rtqa and rtqa_dir.is_dir():
+        try:
+            weeks = realtimeqa.pick_weeks(rtqa_dir, weeks_spec)
+        except ValueError as exc:
+            print(f"newsrag eval: {exc}", file=sys.stderr)
+            return 2
+
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    with tempfile.TemporaryDirectory(prefix="newsrag-eval-", ignore_cleanup_errors=True) as tmp:
+        models = Models(args, Path(tmp))
+        models.warm_up()
+        config: dict[str, Any] = {
+            "started": started.isoformat(timespec="seconds"), "git": _git_commit(),
+            "argv": list(argv if argv is not None else sys.argv[1:]), "preset": args.preset,
+            "backend": models.settings.llm.backend, "questions": str(args.questions),
+            "items": len(items), "baseline": not args.no_baseline,
+            "settings": models.settings.model_dump(mode="json"), "cpu_count": os.cpu_count(),
+        }  # fmt: skip
+        rows: list[Row] = []
+        if items:
+            rows, info = run_seed(models, items, not args.no_baseline)
+            config.update(info)
+        rtqa: dict[str, Any] | None = None
+        if run_rtqa:
+            if rtqa_dir.is_dir():
+                rtqa = realtimeqa.run(models, rtqa_dir, weeks, args.limit, not args.no_baseline)
+            else:
+                print(realtimeqa.skip_message(rtqa_dir))
+                rtqa = {"status": f"skipped: {rtqa_dir} not found"}
+        tables = write_report(out, config, rows, rtqa)
+    print(tables)
+    print(f"report: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
