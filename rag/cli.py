@@ -237,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--backend", choices=["embedded", "openai", "ollama", "fake"])
         sp.add_argument("--json", action="store_true", help="machine-readable output")
 
+    def scope(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--outlet", action="append", help="only these outlets (repeatable)")
+        sp.add_argument("--article", action="append", help="only these article ids (repeatable)")
+        sp.add_argument("--from", dest="date_from", help="only articles published on/after (ISO)")
+        sp.add_argument("--to", dest="date_to", help="only articles published on/before (ISO)")
+
     sp = sub.add_parser("ingest", help="add files or folders of articles")
     common(sp)
     sp.add_argument("paths", nargs="+")
@@ -247,19 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp)
     sp.add_argument("question", nargs="?")
     sp.add_argument("--batch", metavar="FILE", help="one question a line, or JSONL with 'question'")
-    sp.add_argument("--outlet", action="append", help="only these outlets (repeatable)")
-    sp.add_argument("--article", action="append", help="only these article ids (repeatable)")
-    sp.add_argument("--from", dest="date_from", help="only articles published on/after (ISO)")
-    sp.add_argument("--to", dest="date_to", help="only articles published on/before (ISO)")
+    scope(sp)
     sp.set_defaults(func=cmd_ask)
 
     sp = sub.add_parser("summarize", help="a cited overview, timeline, comparison or guide")
     common(sp)
     sp.add_argument("--kind", choices=["overview", "timeline", "compare", "article"], required=True)
-    sp.add_argument("--outlet", action="append", help="only these outlets (repeatable)")
-    sp.add_argument("--article", action="append", help="only these article ids (repeatable)")
-    sp.add_argument("--from", dest="date_from", help="only articles published on/after (ISO)")
-    sp.add_argument("--to", dest="date_to", help="only articles published on/before (ISO)")
+    scope(sp)
     sp.set_defaults(func=cmd_summarize)
 
     sp = sub.add_parser("articles", help="list stored articles, or show one cleaned")

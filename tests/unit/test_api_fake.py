@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.messages import BaseMessage
 
 from rag import NOT_FOUND, Answer, NewsRAG, Token
 from rag.answer import QuestionError
 from rag.config import settings_for
 from rag.llm import FakeChat
 from tests.conftest import SEEDS
+from tests.fakes import Broken
 
 
 def news_with(tmp_path: Path, chat: BaseChatModel | None = None, **overrides: object) -> NewsRAG:
@@ -57,23 +55,6 @@ def test_off_topic_question_abstains_without_the_model(seeded: NewsRAG) -> None:
 def test_malformed_questions_get_a_clear_error(seeded: NewsRAG, question: str) -> None:
     with pytest.raises(QuestionError):
         seeded.ask(question)
-
-
-class Broken(BaseChatModel):
-    @property
-    def _llm_type(self) -> str:
-        return "broken"
-
-    def _generate(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
-    ) -> ChatResult:
-        raise ConnectionError("connection refused")
-
-    def _stream(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
-    ) -> Iterator[ChatGenerationChunk]:
-        raise ConnectionError("connection refused")
-        yield ChatGenerationChunk(message=AIMessageChunk(content=""))
 
 
 def test_model_down_gives_extractive_fallback(tmp_path: Path) -> None:

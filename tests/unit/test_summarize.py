@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.messages import BaseMessage
 
 from rag import NOT_FOUND, Answer, Filters, NewsRAG, Token
 from rag.cite import CitationChecker
@@ -26,6 +23,7 @@ from rag.summarize.context import Context
 from rag.summarize.dates import find_dates
 from rag.summarize.pool import agglomerate, build_pool, trim
 from tests.conftest import SEEDS
+from tests.fakes import Broken
 
 BOILERPLATE = ("Tesla", "NewJeans", "POCO", "Pope Francis", "Toyota", "MrBeast")
 
@@ -38,26 +36,6 @@ class CountingChat(FakeChat):
     def _reply(self, messages: list[BaseMessage]) -> str:
         self.calls += 1
         return super()._reply(messages)
-
-
-class Broken(BaseChatModel):
-    calls: int = 0
-
-    @property
-    def _llm_type(self) -> str:
-        return "broken"
-
-    def _generate(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
-    ) -> ChatResult:
-        raise ConnectionError("connection refused")
-
-    def _stream(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
-    ) -> Iterator[ChatGenerationChunk]:
-        self.calls += 1
-        raise ConnectionError("connection refused")
-        yield ChatGenerationChunk(message=AIMessageChunk(content=""))
 
 
 def make(tmp_path: Path, chat: BaseChatModel | None = None) -> NewsRAG:
