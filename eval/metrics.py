@@ -22,7 +22,7 @@ GoldFacts = Sequence[Aliases]
 _MARKER = re.compile(r"\[\s*\d+(?:\s*,\s*\d+)*\s*\]")
 # A run of markers right after sentence-final punctuation ("arrived.[1][2] Next") belongs to the
 # sentence before it; moving it inside lets the shared sentence splitter see the boundary.
-_TRAILING_MARKERS = re.compile(r"([.!?…])((?:\s*\[\s*\d+(?:\s*,\s*\d+)*\s*\])+)")
+_TRAILING_MARKERS = re.compile(r"([.!?…][\"'”’)]*)((?:\s*\[\s*\d+(?:\s*,\s*\d+)*\s*\])+)")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 

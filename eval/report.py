@@ -26,7 +26,7 @@ class Output:
 
     text: str
     abstained: bool
-    quotes: dict[int, str]  # citation number -> the exact passage it points at
+    quotes: dict[int, str]  # citation number -> the passage it points at, as the model saw it
     retrieved: list[tuple[str, str]]  # (source file name, passage) the model saw, in rank order
     total_ms: float
     first_token_ms: float | None = None
@@ -71,6 +71,16 @@ def article_lookup(news: Any) -> Callable[[str], Article | None]:
     return lookup
 
 
+def shown_passage(c: Any) -> str:
+    """A cited passage as the model saw it: "outlet, date: quote" (rag.answer.format_passages).
+
+    A name or date the answer took from that label (an outlet, the year of a resolved date) is
+    then supported; the quote alone would call it unsupported.
+    """
+    label = ", ".join(str(x) for x in (getattr(c, "outlet", ""), getattr(c, "published", "")) if x)
+    return f"{label}: {c.quote}" if label else str(c.quote)
+
+
 def product_output(
     result: Any, article: Callable[[str], Article | None], wall_ms: float, draft: str = ""
 ) -> Output:
@@ -97,7 +107,7 @@ def product_output(
     return Output(
         text=str(getattr(result, "text", "") or ""),
         abstained=bool(getattr(result, "abstained", False)),
-        quotes={int(c.n): str(c.quote) for c in citations},
+        quotes={int(c.n): shown_passage(c) for c in citations},
         retrieved=[(source(e.article_id), str(e.quote)) for e in evidence],
         total_ms=float(getattr(timings, "total_ms", 0.0) or wall_ms),
         first_token_ms=getattr(timings, "first_token_ms", None),

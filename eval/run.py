@@ -335,7 +335,7 @@ def _git_commit() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from eval import realtimeqa
+    from eval import rtqa as realtimeqa
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = datetime.now(UTC)

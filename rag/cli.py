@@ -221,10 +221,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
+def run_eval(argv: list[str]) -> int:
+    """The harness lives in the repository's eval/ folder (not in the installed package): put the
+    repository root on the path so the console script finds it."""
+    root = Path(__file__).resolve().parent.parent
+    if (root / "eval" / "run.py").is_file() and str(root) not in sys.path:
+        sys.path.insert(0, str(root))
     from eval.run import main as eval_main
 
-    return eval_main(args.rest)
+    return eval_main(argv)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    return run_eval(args.rest)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -287,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["eval"]:  # every option after "eval" belongs to the harness's own parser
+        return run_eval(argv[1:])
     args = build_parser().parse_args(argv)
     from rag.model_files import ModelFileError
     from rag.store import StoreError

@@ -79,3 +79,10 @@ def test_articles_show_and_remove(
     assert listed[0]["title"] in capsys.readouterr().out
     assert main(["remove", first, "--store", store]) == 0
     assert main(["remove", first, "--store", store]) == 2
+
+
+def test_eval_options_reach_the_harness(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["eval", "--seed-only", "--help"])
+    assert exit_info.value.code == 0
+    assert "--realtimeqa" in capsys.readouterr().out

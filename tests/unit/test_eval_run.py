@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eval import realtimeqa
+from eval import rtqa as realtimeqa
 from eval.baseline import unsupported_vs_contexts
 from eval.run import ask_product, main, make_row
 from rag.schema import NOT_FOUND, Answer, Token
