@@ -21,6 +21,7 @@ from rag.config import Settings
 from rag.retrieve import (
     Candidate,
     Retriever,
+    answer_type_match,
     candidate_sentences,
     expand_query,
     select_evidence,
@@ -271,16 +272,54 @@ class Answerer:
         )
 
 
+_GENERIC = frozenset(
+    [
+        "date",
+        "day",
+        "time",
+        "year",
+        "month",
+        "take",
+        "place",
+        "happen",
+        "held",
+        "number",
+        "many",
+        "much",
+        "amount",
+        "total",
+    ]
+)
+
+
+def _root(word: str) -> str:
+    """Crude verb folding for the focus check: visit/visited/visiting, arrive/arrival."""
+    for suffix in ("ing", "ed", "al", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
 def addresses(question: str, quotes: Sequence[str]) -> bool:
     """Does a supported answer speak to what was asked? The question's words beyond its names
     (with the usual news nouns for its verbs) must appear in the passages the answer cites; the
     answer's own wording does not count, because a model echoes the question ("the gift given by
-    Putin was a visit"). A true sentence about the wrong thing is supported, yet answers nothing."""
+    Putin was a visit"). A true sentence about the wrong thing is supported, yet answers nothing.
+    A "when" or "how many" question is also answered by a cited passage holding a date or number.
+    """
     names = {w for e in entities(question) for w in content_words(e)}
-    focus = content_words(expand_query(question)) - names
+    focus = {_root(w) for w in content_words(expand_query(question)) - names}
     if not focus:
         return True
-    return bool(focus & content_words(" ".join(quotes)))
+    if focus & {_root(w) for w in content_words(" ".join(quotes))}:
+        return True
+    # "On what date did the summit take place?": nothing specific to find beyond the names, so a
+    # cited date (or number, for "how many") is the answer. "What date did he leave?" still
+    # needs "leave" in the passage.
+    return (
+        focus <= {_root(w) for w in _GENERIC}
+        and answer_type_match(question, " ".join(quotes)) == 1.0
+    )
 
 
 def _strong(question: str, evidence: list[Evidence]) -> bool:
