@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from rag.ingest.lines import Unit, latin_share, mentions_navigation, split_units
+from rag.ingest.lines import QUOTE_START, Unit, latin_share, mentions_navigation, split_units
 from rag.ingest.meta import byline_authors, looks_like_id
 from rag.text import content_words, words
 
@@ -41,7 +41,6 @@ TEASER = "link to another story"
 NO_STORY = "no running text on the page"
 _EXTENDABLE = {LIST, SECTION, TAIL}
 _LISTY = {PHRASE, TEASER, FOREIGN, BYLINE, LIST, SECTION}
-_QUOTE_START = re.compile(r"^[\"'“‘«„]")
 _QUOTED = re.compile(r"[\"“”]|\b(?:said|says|told)\b")
 _TAIL_CUE = re.compile(
     r"\bcomments\b|subscri|newsletter|copyright|©|rights reserved|cookie|sign up|log ?in|follow us"
@@ -274,7 +273,7 @@ def _remove_runs(units: list[Unit], why: list[str | None], start: int, topic: _T
 def _headline(u: Unit) -> bool:
     """Headlines run to six words or more; nominee lists, results and labels are shorter, and
     a line opening with a quote mark names a work ("Nightmare Alley")."""
-    return u.n_words >= 6 and not u.data_like and not _QUOTE_START.match(u.text)
+    return u.n_words >= 6 and not u.data_like and not QUOTE_START.match(u.text)
 
 
 def _remove_sections(units: list[Unit], why: list[str | None], start: int, topic: _Topic) -> None:

@@ -17,7 +17,7 @@ SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
 _QUESTION_END = re.compile(r"\?[\"'”’»)\]]*$")
 # A line that stops mid-sentence on purpose: an introduction to a quote, a list, a dateline.
 _OPEN_END = re.compile(r"[:;,–—-][\"'”’»)\]]*$")
-_QUOTE_START = re.compile(r"^[\"'“‘«„]")
+QUOTE_START = re.compile(r"^[\"'“‘«„]")
 _CAPTION = re.compile(
     r"\((?:left|right|center|centre|top|bottom|pictured|file|photo[^)]*)\)|\[photo|photo\s*[:=]"
     r"|\bphoto(?:graph)? by\b|\b(?:image|photo) credit|/\s*(?:AP|AFP|Reuters|Getty|EPA)\b",
@@ -152,7 +152,7 @@ class Unit:
             self.sentences == 1
             and self.n_words <= 14
             and bool(_QUESTION_END.search(self.text))
-            and not _QUOTE_START.match(self.text)
+            and not QUOTE_START.match(self.text)
             and not _SPEAKER.match(self.text)
         )
 
