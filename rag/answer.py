@@ -168,6 +168,7 @@ class Answerer:
             vecs,
             self.settings.retrieval.evidence_sentences,
             idf=self.retriever.idf(),
+            max_tokens=self.settings.retrieval.evidence_tokens,
         )
 
     def relevant(self, question: str, evidence: list[Evidence]) -> bool:

@@ -77,6 +77,13 @@ def _has_term(term: str, passage_words: set[str], passage_norm: str) -> bool:
     return len(term) >= 5 and any(w.startswith(stem) for w in passage_words)
 
 
+def shown_passage(e: Evidence | Citation) -> str:
+    """A passage as the model saw it, "outlet, date: quote" (see rag.answer.format_passages):
+    a year or outlet the answer took from that label is supported by the passage's metadata."""
+    label = ", ".join(x for x in (e.outlet, e.published) if x)
+    return f"{label}: {e.quote}" if label else e.quote
+
+
 def entity_coverage(claim: str, passages: list[str]) -> tuple[float, list[str]]:
     """Share of the claim's entities and numbers found in the passages, and the missing ones."""
     terms = sorted(entities(claim) | numbers(claim))
@@ -170,7 +177,7 @@ class CitationChecker:
                     (
                         self.score(
                             claim,
-                            [evidence[x].quote for x in chosen + [j]],
+                            [shown_passage(evidence[x]) for x in chosen + [j]],
                             float(max(sims[x] for x in chosen + [j])),
                         ),
                         j,
@@ -203,7 +210,7 @@ class CitationChecker:
 
         def ok(ns: list[int]) -> bool:
             s, miss = self.score(
-                claim, [by_n[n].quote for n in ns], float(max(sims[col[n]] for n in ns))
+                claim, [shown_passage(by_n[n]) for n in ns], float(max(sims[col[n]] for n in ns))
             )
             return s >= self.min_support and not miss
 
@@ -231,7 +238,9 @@ class CitationChecker:
             cited = [n for n in dict.fromkeys(markers(sentence)) if n in by_n]
             cols = [j for j, e in enumerate(evidence) if e.n in cited]
             score, missing = (
-                self.score(claim, [by_n[n].quote for n in cited], float(sims[i, cols].max()))
+                self.score(
+                    claim, [shown_passage(by_n[n]) for n in cited], float(sims[i, cols].max())
+                )
                 if cited
                 else (0.0, ["(no citation)"])
             )

@@ -264,6 +264,12 @@ def answer_type_match(question: str, text: str) -> float:
     return 0.5
 
 
+def passage_tokens(c: Candidate) -> int:
+    """Estimated prompt tokens of a passage line "[n] outlet, date: text" (~4 characters each)."""
+    header = len(str(c.meta.get("outlet", ""))) + len(str(c.meta.get("published") or ""))
+    return (header + len(c.text) + 10) // 4 + 1
+
+
 def select_evidence(
     query: str,
     query_vec: list[float],
@@ -273,10 +279,12 @@ def select_evidence(
     per_article: int = 3,
     idf: dict[str, float] | None = None,
     mmr_lambda: float = 0.75,
+    max_tokens: int | None = None,
 ) -> list[Evidence]:
     """Up to n sentences by relevance (meaning, rare-word overlap, answer type), chosen by maximal
     marginal relevance so two outlets saying the same thing do not take two slots, at most
-    per_article from one article. Numbered 1..n in order of choice."""
+    per_article from one article, and within max_tokens (estimated, with the outlet/date header
+    each passage gets). Numbered 1..n in order of choice."""
     if not candidates:
         return []
     q = np.asarray(query_vec, dtype=np.float32)
@@ -294,6 +302,7 @@ def select_evidence(
     picked_idx: list[int] = []
     per: dict[str, int] = defaultdict(int)
     names = [entities(c.text) for c in candidates]
+    budget = max_tokens if max_tokens is not None else 1 << 30
     while eligible and len(picked_idx) < n:
         if picked_idx:
             redundancy = (sentence_vecs[eligible] @ sentence_vecs[picked_idx].T).max(axis=1)
@@ -309,6 +318,12 @@ def select_evidence(
         eligible.remove(best)
         if per[candidates[best].article_id] >= per_article:
             continue
+        cost = passage_tokens(candidates[best])
+        # The best passage always goes in; later ones only if they fit, so a long one is
+        # skipped for a shorter one further down rather than ending the selection.
+        if picked_idx and cost > budget:
+            continue
+        budget -= cost
         per[candidates[best].article_id] += 1
         picked_idx.append(best)
     out = []

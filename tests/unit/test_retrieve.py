@@ -50,3 +50,33 @@ def test_filters() -> None:
             {"published_day": {"$gte": date_ordinal("2024-01-01")}},
         ]
     }
+
+
+def test_evidence_stays_within_its_token_budget() -> None:
+    import numpy as np
+
+    from rag.retrieve import Candidate, passage_tokens, select_evidence
+
+    texts = [
+        "Belousov travelled with Putin to Pyongyang on Tuesday. " * 6,  # long, most relevant
+        "Lavrov travelled with Putin too.",
+        "Novak was part of the delegation that travelled with Putin.",
+        "The weather in Pyongyang was warm.",
+    ]
+    cands = [
+        Candidate(f"a{i}", {"outlet": "Wire", "published": "2024-06-19"}, 0, len(t), t)
+        for i, t in enumerate(texts)
+    ]
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(4, 8)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    query = "Who travelled with Putin?"
+    unlimited = select_evidence(query, list(vecs[0]), cands, vecs, 4)
+    assert len(unlimited) == 4
+    budget = passage_tokens(cands[0]) + passage_tokens(cands[1]) + 2
+    picked = select_evidence(query, list(vecs[0]), cands, vecs, 4, max_tokens=budget)
+    assert sum(passage_tokens(cands[int(e.article_id[1:])]) for e in picked) <= budget
+    assert picked[0].article_id == "a0"  # the best passage always goes in, even when long
+    assert len(picked) == 2
+    # A budget smaller than the best passage still yields that passage alone, never nothing.
+    assert len(select_evidence(query, list(vecs[0]), cands, vecs, 4, max_tokens=1)) == 1
