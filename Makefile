@@ -41,3 +41,7 @@ lint: $(STAMP)
 
 eval: model
 	$(BIN)/newsrag eval $(ARGS)
+
+# Speed, memory and scale beside the plain LangChain pipeline (eval/bench.py; see README).
+bench: model
+	$(BIN)/newsrag bench $(ARGS)

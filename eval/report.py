@@ -14,6 +14,7 @@ from typing import Any
 
 from eval.baseline import BaselineAnswer
 from eval.metrics import is_abstention, latency_summary
+from rag.cite import shown_passage
 from rag.schema import Article
 
 PIPELINES = ("product", "baseline")
@@ -69,16 +70,6 @@ def article_lookup(news: Any) -> Callable[[str], Article | None]:
         return cache[article_id]
 
     return lookup
-
-
-def shown_passage(c: Any) -> str:
-    """A cited passage as the model saw it: "outlet, date: quote" (rag.answer.format_passages).
-
-    A name or date the answer took from that label (an outlet, the year of a resolved date) is
-    then supported; the quote alone would call it unsupported.
-    """
-    label = ", ".join(str(x) for x in (getattr(c, "outlet", ""), getattr(c, "published", "")) if x)
-    return f"{label}: {c.quote}" if label else str(c.quote)
 
 
 def product_output(
@@ -220,7 +211,7 @@ def per_kind(rows: Sequence[Row]) -> dict[str, dict[str, Any]]:
 # --- markdown -------------------------------------------------------------------------------
 
 
-def _num(v: float | None, digits: int = 2) -> str:
+def fmt_num(v: float | None, digits: int = 2) -> str:
     return "—" if v is None else f"{v:.{digits}f}"
 
 
@@ -237,15 +228,15 @@ def summary_table(agg: dict[str, dict[str, Any]]) -> str:
         n = "/".join(str(x.get("n")) for x in (p, b) if x) if len(ns) > 1 else str(ns.pop() or 0)
         arrow = " (lower is better)" if m.lower_better else ""
         lines.append(
-            f"| {m.label}{arrow} [n={n}] | {_num(p.get('value'))} | "
-            f"{_num(b.get('value'))} | {_delta(p.get('value'), b.get('value'))} |"
+            f"| {m.label}{arrow} [n={n}] | {fmt_num(p.get('value'))} | "
+            f"{fmt_num(b.get('value'))} | {_delta(p.get('value'), b.get('value'))} |"
         )
     for name, label in (("first_output_ms", "First output"), ("total_ms", "Total latency")):
         for q in ("p50", "p95"):
             pv = _sec(prod.get("latency_ms", {}).get(name, {}).get(q))
             bv = _sec(base.get("latency_ms", {}).get(name, {}).get(q))
             lines.append(
-                f"| {label} {q} (s, lower is better) | {_num(pv, 1)} | {_num(bv, 1)} | "
+                f"| {label} {q} (s, lower is better) | {fmt_num(pv, 1)} | {fmt_num(bv, 1)} | "
                 f"{_delta(pv, bv, 1)} |"
             )
     return "\n".join(lines)
@@ -260,7 +251,7 @@ def kind_table(kinds: dict[str, dict[str, Any]]) -> str:
     for kind, e in kinds.items():
         p, b = e["product"]["score"], e["baseline"]["score"]
         n = e["product"]["n"] or e["baseline"]["n"]
-        lines.append(f"| {kind} | {n} | {_num(p)} | {_num(b)} | {_delta(p, b)} |")
+        lines.append(f"| {kind} | {n} | {fmt_num(p)} | {fmt_num(b)} | {_delta(p, b)} |")
     return "\n".join(lines)
 
 
@@ -280,7 +271,7 @@ def realtimeqa_table(rtqa: dict[str, Any]) -> str:
             pv, bv = p.get(key), b.get(key)
             pv = None if pv is None else pv / scale
             bv = None if bv is None else bv / scale
-            return f"{_num(pv, digits)} / {_num(bv, digits)}"
+            return f"{fmt_num(pv, digits)} / {fmt_num(bv, digits)}"
 
         lines.append(
             f"| {w['week']} | {w['questions']} | {w.get('articles', '—')} | {pair('accuracy')} | "
@@ -309,12 +300,23 @@ def failures(rows: Sequence[Row], pipeline: str = "product") -> str:
 # --- files ----------------------------------------------------------------------------------
 
 
-def _plots(out: Path, agg: dict[str, dict[str, Any]], rows: Sequence[Row]) -> None:
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend: no display on servers and in tests."""
     import matplotlib
 
-    matplotlib.use("Agg")  # no display on servers and in tests
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Indented UTF-8 JSON; values JSON cannot hold (paths, dates) written as strings."""
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
+
+def _plots(out: Path, agg: dict[str, dict[str, Any]], rows: Sequence[Row]) -> None:
+    plt = pyplot()
     present = [p for p in PIPELINES if p in agg]
     labels = [m.label + (" (lower is better)" if m.lower_better else "") for m in METRICS]
     fig, ax = plt.subplots(figsize=(9, 7))
@@ -353,9 +355,7 @@ def write_report(
     kinds = per_kind(rows)
     results = {"config": config, "aggregate": agg, "per_kind": kinds, "rows": list(rows),
                "realtimeqa": rtqa}  # fmt: skip
-    (out / "results.json").write_text(
-        json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
-    )
+    write_json(out / "results.json", results)
     with (out / "ragas.jsonl").open("w", encoding="utf-8") as f:
         for r in rows:
             rec = {"pipeline": r["pipeline"], "id": r["id"], "question": r["question"],

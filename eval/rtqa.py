@@ -68,7 +68,7 @@ def pick_weeks(folder: Path, spec: str) -> list[str]:
     return wanted
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
     lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
@@ -76,13 +76,20 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 def raw_articles(gcs_path: Path) -> list[tuple[str, str]]:
     """(source, title + text) of every search result: what the baseline indexes, uncleaned."""
     out: list[tuple[str, str]] = []
-    for rec in _jsonl(gcs_path):
+    for rec in read_jsonl(gcs_path):
         for k, res in enumerate(rec.get("search_result") or [], 1):
-            text = str(res.get("text") or "")
-            if text.strip():
-                title = str(res.get("title") or "")
-                out.append((f"{rec.get('question_id', '?')}:{k}", f"{title}\n\n{text}".strip()))
+            text = raw_text(res)
+            if text:
+                out.append((f"{rec.get('question_id', '?')}:{k}", text))
     return out
+
+
+def raw_text(result: dict[str, Any]) -> str:
+    """One search result as the baseline reads it: title, blank line, text; "" without text."""
+    text = str(result.get("text") or "")
+    if not text.strip():
+        return ""
+    return f"{result.get('title') or ''}\n\n{text}".strip()
 
 
 def gold_choice(qa: dict[str, Any]) -> str:
@@ -144,7 +151,7 @@ def run_week(
 ) -> tuple[dict[str, Any], list[Row]]:
     from tqdm import tqdm
 
-    qas = _jsonl(folder / f"{week}_qa.jsonl")[:limit]
+    qas = read_jsonl(folder / f"{week}_qa.jsonl")[:limit]
     gcs = folder / f"{week}_gcs.jsonl"
     news = models.news()
     report = news.ingest([gcs])

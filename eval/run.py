@@ -133,12 +133,16 @@ class Models:
         return Baseline(self.embeddings, self.chat, self.fresh_dir("baseline"))
 
     def warm_up(self) -> None:
-        """Load the model weights before the clock starts, so question 1 is not charged for it."""
-        if self.settings.llm.backend != "embedded":
-            return
-        from langchain_core.messages import HumanMessage
+        warm_up_model(self.chat, self.settings.llm.backend)
 
-        self.chat.invoke([HumanMessage("Reply with OK.")], max_tokens=1)
+
+def warm_up_model(chat: BaseChatModel, backend: str) -> None:
+    """Load the model weights before the clock starts, so question 1 is not charged for it."""
+    if backend != "embedded":
+        return
+    from langchain_core.messages import HumanMessage
+
+    chat.invoke([HumanMessage("Reply with OK.")], max_tokens=1)
 
 
 def _final(events: Iterable[Any]) -> tuple[Any, str]:
@@ -325,7 +329,7 @@ def run_seed(models: Models, items: list[Row], with_baseline: bool) -> tuple[lis
     return rows, info
 
 
-def _git_commit() -> str:
+def git_commit() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                              capture_output=True, timeout=5, check=False)  # fmt: skip
@@ -365,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         models = Models(args, Path(tmp))
         models.warm_up()
         config: dict[str, Any] = {
-            "started": started.isoformat(timespec="seconds"), "git": _git_commit(),
+            "started": started.isoformat(timespec="seconds"), "git": git_commit(),
             "argv": list(argv if argv is not None else sys.argv[1:]), "preset": args.preset,
             "backend": models.settings.llm.backend, "questions": str(args.questions),
             "items": len(items), "baseline": not args.no_baseline,

@@ -1,4 +1,4 @@
-"""`newsrag` command line: setup | ingest | ask | summarize | articles | remove | serve | eval.
+"""`newsrag` command line: setup, ingest, ask, summarize, articles, remove, serve, eval, bench.
 
 Errors a user can fix (a bad question, an unreachable store, a refused model file) print one line
 to stderr and exit 2; they never show a traceback.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,17 +43,27 @@ def _filters(args: argparse.Namespace) -> Any:
     )
 
 
+LISTED = 20  # rejected and duplicate files listed after an ingest
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     news = _news(args)
     bar = tqdm(unit="file", desc="ingest", disable=args.quiet, mininterval=0.2)
+    seen = {"articles": 0, "shown": 0.0}
 
     def progress(done: int, total: int | None, source: str) -> None:
         if total and bar.total != total and done <= total:
             bar.total = total
-        bar.update(done - bar.n)
-        bar.set_postfix_str(Path(source).name[:40], refresh=False)
+        seen["articles"] += 1
+        bar.set_postfix_str(f"{seen['articles']} articles · {Path(source).name[:40]}", False)
+        # A JSONL file holds hundreds of articles: redraw on time, not only when a file ends.
+        now = time.monotonic()
+        if done != bar.n or now - seen["shown"] > 0.5:
+            seen["shown"] = now
+            bar.update(done - bar.n)
+            bar.refresh()
 
     report = news.ingest(args.paths, progress=progress)
     bar.close()
@@ -60,10 +71,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         print(report.summary())
-        for path, reason in report.rejected:
+        # A year of news has hundreds of each: list a screenful, point to --json for the rest.
+        for path, reason in report.rejected[:LISTED]:
             print(f"  rejected {path}: {reason}", file=sys.stderr)
-        for source, canonical in report.duplicates:
+        for source, canonical in report.duplicates[:LISTED]:
             print(f"  duplicate {source} -> {canonical}")
+        more = max(0, len(report.rejected) - LISTED) + max(0, len(report.duplicates) - LISTED)
+        if more:
+            print(f"  … and {more} more (use --json for every file)")
     return 0
 
 
@@ -226,19 +241,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_eval(argv: list[str]) -> int:
-    """The harness lives in the repository's eval/ folder (not in the installed package): put the
-    repository root on the path so the console script finds it."""
-    root = Path(__file__).resolve().parent.parent
-    if (root / "eval" / "run.py").is_file() and str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    from eval.run import main as eval_main
+def _harness(module: str) -> Any:
+    """The harnesses live in the repository's eval/ folder (not in the installed package): put the
+    repository root on the path so the console script finds them."""
+    import importlib
 
-    return eval_main(argv)
+    root = Path(__file__).resolve().parent.parent
+    if (root / "eval" / f"{module}.py").is_file() and str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return importlib.import_module(f"eval.{module}")
+
+
+def run_eval(argv: list[str]) -> int:
+    return int(_harness("run").main(argv))
+
+
+def run_bench(argv: list[str]) -> int:
+    return int(_harness("bench").main(argv))
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(args.rest)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    return run_bench(args.rest)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -297,13 +324,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("eval", help="run the evaluation (see `newsrag eval -- --help`)")
     sp.add_argument("rest", nargs=argparse.REMAINDER)
     sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("bench", help="run the benchmarks (see `newsrag bench -- --help`)")
+    sp.add_argument("rest", nargs=argparse.REMAINDER)
+    sp.set_defaults(func=cmd_bench)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["eval"]:  # every option after "eval" belongs to the harness's own parser
+    # Every option after "eval" or "bench" belongs to that harness's own parser.
+    if argv[:1] == ["eval"]:
         return run_eval(argv[1:])
+    if argv[:1] == ["bench"]:
+        return run_bench(argv[1:])
     args = build_parser().parse_args(argv)
     from rag.model_files import ModelFileError
     from rag.store import StoreError

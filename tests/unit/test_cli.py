@@ -86,3 +86,22 @@ def test_eval_options_reach_the_harness(capsys: pytest.CaptureFixture[str]) -> N
         main(["eval", "--seed-only", "--help"])
     assert exit_info.value.code == 0
     assert "--realtimeqa" in capsys.readouterr().out
+
+
+def test_ingest_lists_a_screenful_of_duplicates(
+    fake_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rag.cli import LISTED
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    story = (SEEDS / sorted(p.name for p in SEEDS.iterdir())[0]).read_text(encoding="utf-8")
+    for i in range(LISTED + 5):  # one original and LISTED + 4 exact copies
+        (folder / f"copy{i:02d}.txt").write_text(story, encoding="utf-8")
+    assert main(["ingest", str(folder), "--store", str(tmp_path / "s"), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("  duplicate ") == LISTED
+    assert "and 4 more (use --json" in out
+    assert main(["ingest", str(folder), "--store", str(tmp_path / "s"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert len(data["unchanged"]) + len(data["duplicates"]) == LISTED + 5
