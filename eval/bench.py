@@ -40,8 +40,15 @@ from eval.bench_embed import embed_section
 from eval.bench_report import figure, write_bench
 from eval.bench_scale import ingest_section, parse_sizes, scale_section
 from eval.report import Row
-from eval.run import ARTICLES, DEFAULT_QUESTIONS, git_commit, load_questions, warm_up_model
-from rag.config import PRESETS, Settings
+from eval.run import (
+    ARTICLES,
+    DEFAULT_QUESTIONS,
+    add_model_options,
+    git_commit,
+    load_questions,
+    warm_up_model,
+)
+from rag.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ("embed", "ingest", "retrieval", "answer", "scale")
@@ -67,12 +74,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--only", help=f"run only these sections, comma-separated ({','.join(SECTIONS)})"
     )
     p.add_argument("--skip", help="leave these sections out, comma-separated")
-    p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="settings preset")
-    p.add_argument(
-        "--backend",
-        choices=["embedded", "openai", "ollama", "fake"],
-        help="LLM backend (default: the preset's / NEWSRAG_LLM__BACKEND)",
-    )
+    add_model_options(p)
     p.add_argument("--out", type=Path, help="report folder (default: eval/runs/bench-<UTC time>)")
     p.add_argument(
         "--shared",

@@ -48,6 +48,16 @@ ARTICLES = ROOT / "articles"
 SUMMARY_KINDS = {"summary": "overview", "timeline": "timeline"}
 
 
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    """--preset and --backend, shared by `newsrag eval` and `newsrag bench`."""
+    p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="settings preset")
+    p.add_argument(
+        "--backend",
+        choices=["embedded", "openai", "ollama", "fake"],
+        help="LLM backend (default: from the preset / NEWSRAG_LLM__BACKEND)",
+    )
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="newsrag eval",
@@ -55,12 +65,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="JSONL question set")
-    p.add_argument("--preset", default="default", choices=sorted(PRESETS), help="settings preset")
-    p.add_argument(
-        "--backend",
-        choices=["embedded", "openai", "ollama", "fake"],
-        help="LLM backend (default: from the preset / NEWSRAG_LLM__BACKEND)",
-    )
+    add_model_options(p)
     p.add_argument("--out", type=Path, help="report folder (default: eval/runs/<UTC timestamp>)")
     p.add_argument("--limit", type=int, help="only the first N questions (per RealTimeQA week too)")
     p.add_argument("--kinds", help="only these seed kinds, comma-separated (e.g. fact,list)")

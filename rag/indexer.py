@@ -23,7 +23,7 @@ from rag.ingest import (
     signature_from_str,
     signature_to_str,
 )
-from rag.schema import Article, Chunk, IngestReport
+from rag.schema import Article, Chunk, IngestReport, source_file
 from rag.store import NewsStore
 
 Progress = Callable[[int, int | None, str], None]  # (files done, files in all, current source)
@@ -33,10 +33,6 @@ def identity(url: str, source: str) -> str:
     """What makes two versions "the same article": its URL when known (a story re-scraped a week
     later keeps its URL but not its position in a file), else where it was read from."""
     return f"url:{url}" if url else f"src:{source}"
-
-
-def source_file(source: str) -> str:
-    return source.split("#", 1)[0]
 
 
 _BATCH_CHUNKS = 256

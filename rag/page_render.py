@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rag.cite import UNSUPPORTED_MARK, answer_sentences
 from rag.config import Settings
-from rag.schema import Answer, Article, Citation, IngestReport
+from rag.schema import Answer, Article, Citation, IngestReport, source_file
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -262,11 +262,6 @@ def upload_report(rows: Sequence[tuple[str, str, str]], footer: str = "") -> str
     ]
     tail = f'<p class="note">{esc(footer)}</p>' if footer else ""
     return f'<ul class="upload-report">{"".join(items)}</ul>{tail}'
-
-
-def source_file(source: str) -> str:
-    """The file an article was read from (JSONL records are `path#line3`)."""
-    return source.split("#", 1)[0]
 
 
 def file_rows(

@@ -151,3 +151,8 @@ class IngestReport:
             f"{len(self.duplicates)} duplicates, {len(self.replaced)} replaced, "
             f"{len(self.rejected)} rejected, {self.chunks} chunks"
         )
+
+
+def source_file(source: str) -> str:
+    """The file an article was read from (JSONL records are `path#line3`)."""
+    return source.split("#", 1)[0]
