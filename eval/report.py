@@ -1,4 +1,5 @@
-"""Run records and the report: results.json, summary.md, metrics.png, latency.png, ragas.jsonl.
+"""Run records and the report: results.json, summary.md, metrics.png, latency.png,
+realtimeqa.png, ragas.jsonl.
 
 Both pipelines are reduced to one `Output` record first, so every metric and table below treats
 the product and the baseline exactly alike.
@@ -345,6 +346,28 @@ def _plots(out: Path, agg: dict[str, dict[str, Any]], rows: Sequence[Row]) -> No
     plt.close(fig)
 
 
+def _rtqa_plot(out: Path, rtqa: dict[str, Any]) -> None:
+    """Per week and overall: accuracy, abstention and unsupported rate, product beside baseline."""
+    plt = pyplot()
+    groups = [*rtqa.get("weeks", []), rtqa.get("overall") or {}]
+    names = [str(g.get("week", "")) for g in groups]
+    metrics = (("accuracy", "accuracy"), ("abstention", "abstention"),
+               ("unsupported_rate", "unsupported (lower is better)"))  # fmt: skip
+    fig, axes = plt.subplots(1, len(metrics), figsize=(12, 3.8), sharey=True)
+    for ax, (key, title) in zip(axes, metrics, strict=True):
+        for i, p in enumerate(PIPELINES):
+            vals = [((g.get(p) or {}).get(key) or 0.0) for g in groups]
+            ax.bar([x + i * 0.4 for x in range(len(groups))], vals, 0.4, label=p)
+        ax.set_xticks([x + 0.2 for x in range(len(groups))], names, rotation=45, fontsize=8)
+        ax.set_ylim(0, 1)
+        ax.set_title(title)
+    axes[0].legend()
+    fig.suptitle("RealTimeQA, open-ended: product vs baseline")
+    fig.tight_layout()
+    fig.savefig(out / "realtimeqa.png", dpi=110)
+    plt.close(fig)
+
+
 def write_report(
     out: Path, config: dict[str, Any], rows: Sequence[Row], rtqa: dict[str, Any] | None
 ) -> str:
@@ -369,6 +392,8 @@ def write_report(
         _plots(out, agg, rows)
     if rtqa is not None:
         parts += ["## RealTimeQA", "", realtimeqa_table(rtqa), ""]
+        if rtqa.get("status") == "ok" and rtqa.get("weeks"):
+            _rtqa_plot(out, rtqa)
     tables = "\n".join(parts)
     body = [f"# Evaluation run {config.get('started', '')}", "", _config_line(config), "", tables]
     if rows:

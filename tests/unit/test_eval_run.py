@@ -148,6 +148,7 @@ def test_realtimeqa_week_side_by_side(tmp_path: Path, capsys: pytest.CaptureFixt
     assert len(rtqa["rows"]) == 4 and {r["gold"] for r in rtqa["rows"]} == {"Lake Otters", "Carrow"}
     printed = capsys.readouterr().out
     assert "## RealTimeQA" in printed and f"| {WEEK} | 2 | 3 |" in printed
+    assert (out / "realtimeqa.png").stat().st_size > 0
 
 
 def test_realtimeqa_skips_when_shared_folder_is_absent(
