@@ -379,10 +379,13 @@ def write_report(
     results = {"config": config, "aggregate": agg, "per_kind": kinds, "rows": list(rows),
                "realtimeqa": rtqa}  # fmt: skip
     write_json(out / "results.json", results)
+    # RealTimeQA rows too: their ground truth is the gold choice's text.
+    weekly = [{**r, "ground_truth": r["gold"]} for r in (rtqa or {}).get("rows", [])]
     with (out / "ragas.jsonl").open("w", encoding="utf-8") as f:
-        for r in rows:
+        for r in [*rows, *weekly]:
             rec = {"pipeline": r["pipeline"], "id": r["id"], "question": r["question"],
-                   "answer": r["answer"], "contexts": [c["text"] for c in r["retrieved"]],
+                   "answer": r["answer"],
+                   "contexts": [c["text"] for c in r.get("retrieved", [])],
                    "ground_truth": r["ground_truth"]}  # fmt: skip
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     parts: list[str] = []

@@ -124,6 +124,11 @@ def _score(qa: dict[str, Any], out: Output, pipeline: str) -> Row:
         "citations": len(out.quotes),
         "error": out.error,
         "timings": out.timings(),
+        # Why an answer is missing: the model's own draft, the check's note, what it dropped.
+        "draft": out.draft,
+        "note": out.note,
+        "dropped": out.dropped,
+        "retrieved": [{"source": s, "text": t} for s, t in out.retrieved],
     }
 
 

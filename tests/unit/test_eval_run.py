@@ -149,6 +149,8 @@ def test_realtimeqa_week_side_by_side(tmp_path: Path, capsys: pytest.CaptureFixt
     printed = capsys.readouterr().out
     assert "## RealTimeQA" in printed and f"| {WEEK} | 2 | 3 |" in printed
     assert (out / "realtimeqa.png").stat().st_size > 0
+    ragas = [json.loads(x) for x in (out / "ragas.jsonl").read_text().splitlines()]
+    assert {r["ground_truth"] for r in ragas} == {"Lake Otters", "Carrow"} and len(ragas) == 4
 
 
 def test_realtimeqa_skips_when_shared_folder_is_absent(
