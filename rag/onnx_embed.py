@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from rag.model_files import minilm_path, set_offline_env
+from rag.model_files import minilm_path, set_offline_env, sha256_file
 
 # Bump when the export/optimise/quantise recipe changes, so cached models are rebuilt.
 RECIPE = "minilm-l6-int8-perchannel-fused-v1"
@@ -36,17 +36,29 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def _stamp(src: Path) -> dict[str, Any]:
+    """What the built file depends on: the recipe, the runtime and where the weights are (a
+    cheap check on every load)."""
     import onnxruntime
 
-    # What the built file depends on: the recipe, the exact source weights and the runtime.
     weights = (src / "model.safetensors").stat()
     return {
         "recipe": RECIPE,
+        "onnxruntime": onnxruntime.__version__,
         "source": str(src.resolve()),
         "source_size": weights.st_size,
         "source_mtime_ns": weights.st_mtime_ns,
-        "onnxruntime": onnxruntime.__version__,
     }
+
+
+def _same_weights(old: dict[str, Any], src: Path) -> bool:
+    """Another install of the same package (a second venv, a fresh clone) has other paths and
+    times but the same bytes: compare the hash rather than rebuild."""
+    new = _stamp(src)
+    if any(old.get(k) != new[k] for k in ("recipe", "onnxruntime", "source_size")):
+        return False
+    return bool(old.get("source_sha256")) and old["source_sha256"] == sha256_file(
+        src / "model.safetensors"
+    )
 
 
 def build_onnx_model(src: Path, out_dir: Path) -> Path:
@@ -115,7 +127,8 @@ def _build(src: Path, out_dir: Path) -> Path:
     )
     fp32.unlink()
     fused_path.unlink()
-    (tmp / "stamp.json").write_text(json.dumps(_stamp(src)))
+    stamp = {**_stamp(src), "source_sha256": sha256_file(src / "model.safetensors")}
+    (tmp / "stamp.json").write_text(json.dumps(stamp))
     shutil.rmtree(out_dir, ignore_errors=True)
     tmp.rename(out_dir)
     return out_dir / ONNX_NAME
@@ -127,8 +140,13 @@ def ensure_onnx_model(cache_dir: Path, src: Path | None = None) -> Path:
     out_dir = cache_dir / "minilm-int8"
     stamp = out_dir / "stamp.json"
     try:
-        if json.loads(stamp.read_text()) == _stamp(src) and (out_dir / ONNX_NAME).is_file():
-            return out_dir / ONNX_NAME
+        old = json.loads(stamp.read_text())
+        if (out_dir / ONNX_NAME).is_file():
+            if all(old.get(k) == v for k, v in _stamp(src).items()):
+                return out_dir / ONNX_NAME
+            if _same_weights(old, src):
+                stamp.write_text(json.dumps({**old, **_stamp(src)}))
+                return out_dir / ONNX_NAME
     except (OSError, ValueError):
         pass
     return build_onnx_model(src, out_dir)

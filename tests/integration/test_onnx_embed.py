@@ -63,3 +63,18 @@ def test_built_once_and_rebuilt_when_stale(built: Path) -> None:
 
 def test_empty_input() -> None:
     assert OnnxMiniLM(Path("/nonexistent")).embed_documents([]) == []
+
+
+def test_another_install_of_the_same_weights_reuses_the_model(
+    built: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from rag.model_files import minilm_path
+
+    copy = tmp_path / "minilm"
+    shutil.copytree(minilm_path(), copy)  # other path, other times, same bytes
+    before = built.stat().st_mtime_ns
+    assert ensure_onnx_model(built.parent.parent, src=copy) == built
+    assert built.stat().st_mtime_ns == before, "same weights elsewhere must not rebuild"
+    assert json.loads((built.parent / "stamp.json").read_text())["source"] == str(copy.resolve())
