@@ -10,7 +10,6 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-import numpy as np
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -18,6 +17,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from rag import prompts
 from rag.cite import CitationChecker, looks_like_abstention, strip_markers
 from rag.config import Settings
+from rag.embed import embed_matrix
 from rag.retrieve import (
     Candidate,
     Retriever,
@@ -158,9 +158,7 @@ class Answerer:
         ]
         if not candidates:
             return []
-        vecs = np.asarray(self.embeddings.embed_documents([c.text for c in candidates]), np.float32)
-        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-        vecs = (vecs / np.where(norms == 0, 1, norms)).astype(np.float32)
+        vecs = embed_matrix(self.embeddings, [c.text for c in candidates])
         return select_evidence(
             query,
             query_vec,

@@ -7,7 +7,7 @@ changes backends with environment variables alone.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -110,12 +110,7 @@ class NewsRAG:
     def ask(
         self, question: str, history: History | None = None, filters: Filters | None = None
     ) -> Answer:
-        final: Answer | None = None
-        for event in self.ask_stream(question, history, filters):
-            if isinstance(event, Answer):
-                final = event
-        assert final is not None  # stream() always ends with an Answer
-        return final
+        return _last_answer(self.ask_stream(question, history, filters))
 
     # -- summaries (rag.summarize) ---------------------------------------------------------------
 
@@ -141,12 +136,16 @@ class NewsRAG:
         self, kind: str, filters: Filters | None = None, progress: SummaryProgress | None = None
     ) -> Answer:
         """A cited summary of the articles in scope; `progress(done, total, stage)`."""
-        final: Answer | None = None
-        for event in self.summarize_stream(kind, filters, progress):
-            if isinstance(event, Answer):
-                final = event
-        assert final is not None  # summarize_stream() always ends with an Answer
-        return final
+        return _last_answer(self.summarize_stream(kind, filters, progress))
+
+
+def _last_answer(events: Iterable[Token | Answer]) -> Answer:
+    final: Answer | None = None
+    for event in events:
+        if isinstance(event, Answer):
+            final = event
+    assert final is not None  # every stream ends with an Answer
+    return final
 
 
 def _meta(a: Article) -> dict[str, Any]:

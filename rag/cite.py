@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from rag.embed import embed_matrix
 from rag.schema import NOT_FOUND, Citation, Evidence
 from rag.text import content_words, entities, normalize, numbers, sentence_spans, words
 
@@ -139,11 +140,7 @@ class CitationChecker:
         """Cosine similarity claim x passage; zeros without an embedder."""
         if self.embeddings is None or not claims or not evidence:
             return np.zeros((len(claims), len(evidence)), dtype=np.float32)
-        vecs = np.asarray(
-            self.embeddings.embed_documents(claims + [e.quote for e in evidence]), dtype=np.float32
-        )
-        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-        vecs = (vecs / np.where(norms == 0, 1, norms)).astype(np.float32)
+        vecs = embed_matrix(self.embeddings, claims + [e.quote for e in evidence])
         return vecs[: len(claims)] @ vecs[len(claims) :].T
 
     def score(self, claim: str, passages: list[str], sim: float) -> tuple[float, list[str]]:

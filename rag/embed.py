@@ -7,14 +7,39 @@ sets the offline switches first, and normalises vectors so cosine similarity is 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
 from rag.config import Settings
 from rag.model_files import minilm_path, set_offline_env
 
 DIM = 384
+
+
+def unit_rows(vecs: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), as float32."""
+    vecs = np.asarray(vecs, dtype=np.float32)
+    if vecs.ndim != 2 or not len(vecs):
+        return vecs.reshape(len(vecs), -1).astype(np.float32)
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    return (vecs / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
+def embed_matrix(
+    embeddings: Embeddings, texts: Sequence[str], *, normalize: bool = True
+) -> np.ndarray:
+    """Texts as a float32 matrix. An embedder with `embed_array` (the ONNX one) hands its array
+    over directly: ingestion and every question embed hundreds of texts, and the LangChain
+    list-of-lists round trip is pure overhead there."""
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    direct = getattr(embeddings, "embed_array", None)
+    raw = direct(list(texts)) if direct else embeddings.embed_documents(list(texts))
+    vecs = np.asarray(raw, dtype=np.float32)
+    return unit_rows(vecs) if normalize else vecs
 
 
 class MiniLMEmbeddings(Embeddings):

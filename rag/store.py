@@ -23,6 +23,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from rag.config import Settings
+from rag.embed import embed_matrix
 from rag.schema import Article, Chunk
 
 _BATCH = 512  # Chroma rejects very large single upserts; keep each call modest.
@@ -295,7 +296,7 @@ class NewsStore:
         if not batch:
             return 0
         texts = [c.text for _, chunks, _ in batch for c in chunks]
-        vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
+        vectors = embed_matrix(self.embeddings, texts, normalize=False)
         ids, metas = [], []
         for article, chunks, _ in batch:
             for c in chunks:

@@ -17,6 +17,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from rag.answer import is_injection
+from rag.embed import embed_matrix as embed
+from rag.embed import unit_rows as unit
 from rag.schema import Article, Evidence
 from rag.text import content_words, entities, numbers, sentence_spans
 
@@ -91,20 +93,6 @@ def candidates(article: Article, limit: int | None = None) -> list[Sent]:
         if limit is not None and len(out) >= limit:
             break
     return out
-
-
-def unit(vecs: np.ndarray) -> np.ndarray:
-    vecs = np.asarray(vecs, dtype=np.float32)
-    if vecs.ndim != 2 or not len(vecs):
-        return vecs.reshape(len(vecs), -1).astype(np.float32)
-    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-    return (vecs / np.where(norms == 0, 1, norms)).astype(np.float32)
-
-
-def embed(embeddings: Embeddings, texts: Sequence[str]) -> np.ndarray:
-    if not texts:
-        return np.zeros((0, 1), dtype=np.float32)
-    return unit(np.asarray(embeddings.embed_documents(list(texts)), dtype=np.float32))
 
 
 def lexical_sim(a: str, b: str) -> float:
