@@ -250,18 +250,34 @@ class Answerer:
             return
 
         verified = self.checker.check(draft, evidence)
-        if (
-            verified.abstained
-            and not looks_like_abstention(draft)
-            and _strong(standalone, evidence)
-        ):
-            text, cites = extractive_answer(evidence)
-            note = "The model's answer could not be verified against the articles; quoting them."
-            yield done(text, cites, False, "extractive", note, first, verified.dropped)
-            return
+        if verified.abstained:
+            declined = looks_like_abstention(draft)
+            quotable = answering_passages(
+                standalone, evidence, self.settings.retrieval.min_quote_score
+            )
+            if not quotable and not declined and _strong(standalone, evidence):
+                quotable = evidence[:2]
+            if quotable:
+                text, cites = extractive_answer(quotable)
+                note = (
+                    "The model found no answer, but this passage speaks to the question; quoted."
+                    if declined
+                    else "The model's answer could not be verified against the articles; "
+                    "quoting them."
+                )
+                yield done(text, cites, False, "extractive", note, first, verified.dropped)
+                return
         if not verified.abstained and not addresses(
-            standalone, [c.quote for c in verified.citations]
+            standalone, [c.quote for c in verified.citations], verified.text
         ):
+            quotable = answering_passages(
+                standalone, evidence, self.settings.retrieval.min_quote_score
+            )
+            if quotable:
+                text, cites = extractive_answer(quotable)
+                note = "The model's answer did not address the question; this passage does."
+                yield done(text, cites, False, "extractive", note, first, [verified.text])
+                return
             note = "The model's answer did not address the question; nothing in the articles does."
             yield done(NOT_FOUND, [], True, "abstain", note, first, [verified.text])
             return
@@ -299,26 +315,64 @@ def _root(word: str) -> str:
     return word
 
 
-def addresses(question: str, quotes: Sequence[str]) -> bool:
-    """Does a supported answer speak to what was asked? The question's words beyond its names
-    (with the usual news nouns for its verbs) must appear in the passages the answer cites; the
-    answer's own wording does not count, because a model echoes the question ("the gift given by
-    Putin was a visit"). A true sentence about the wrong thing is supported, yet answers nothing.
-    A "when" or "how many" question is also answered by a cited passage holding a date or number.
+def addresses(question: str, quotes: Sequence[str], answer: str | None = None) -> bool:
+    """Does a supported answer speak to what was asked? Three tests, all on the passages the
+    answer cites (the answer's own wording does not count, because a model echoes the question:
+    "the gift given by Putin was a visit"). A true sentence about the wrong thing is supported,
+    yet answers nothing.
+    - The passages name at least one of the names the question asks about: a passage about Kim
+      does not answer "which country did Putin visit next?".
+    - The question's words beyond its names (with the usual news nouns for its verbs) appear in
+      the passages. A "when" or "how many" question is also answered by a cited date or number.
+    - A "when" / "how many" answer holds a date / number at all (when the answer is given).
     """
-    names = {w for e in entities(question) for w in content_words(e)}
-    focus = {_root(w) for w in content_words(expand_query(question)) - names}
+    joined = " ".join(quotes)
+    names = question_names(question)
+    if names and not any(w in content_words(joined) for e in names for w in content_words(e)):
+        return False
+    if (
+        answer is not None
+        and not re.search(r"\bwho(m|se)?\b", question, re.IGNORECASE)
+        and answer_type_match(question, strip_markers(answer)) == 0.0
+    ):
+        return False  # not for "who": a named answer may be one word ("Washington")
+    name_words = {w for e in entities(question) for w in content_words(e)}
+    focus = {_root(w) for w in content_words(expand_query(question)) - name_words}
     if not focus:
         return True
-    if focus & {_root(w) for w in content_words(" ".join(quotes))}:
+    if focus & {_root(w) for w in content_words(joined)}:
         return True
     # "On what date did the summit take place?": nothing specific to find beyond the names, so a
     # cited date (or number, for "how many") is the answer. "What date did he leave?" still
     # needs "leave" in the passage.
-    return (
-        focus <= {_root(w) for w in _GENERIC}
-        and answer_type_match(question, " ".join(quotes)) == 1.0
-    )
+    return focus <= {_root(w) for w in _GENERIC} and answer_type_match(question, joined) == 1.0
+
+
+def question_names(question: str) -> set[str]:
+    """The question's capitalised words except its first ("Which", "Give", "Besides")."""
+    first = words(question)[:1]
+    return {e for e in entities(question) if [e] != first}
+
+
+def answering_passages(
+    question: str, evidence: Sequence[Evidence], min_score: float
+) -> list[Evidence]:
+    """Passages that answer the question by themselves: highly relevant, holding the kind of
+    answer asked for (a date for "when", names for "who", a number for "how many") and the
+    question's focus words. A small model often declines ("not found") with such a passage in
+    front of it; quoting it is safe because the quote is the article's own words. Questions
+    that do not say what kind of answer they want ("which", "what") need a higher score."""
+    typed = answer_type_match(question, "") != 0.5
+    return [
+        e
+        for e in evidence
+        if addresses(question, [e.quote])
+        and (
+            (typed and e.score >= min_score and answer_type_match(question, e.quote) == 1.0)
+            # an untyped question ("which outlet...") needs a clearly stronger match
+            or (not typed and e.score >= min_score + 0.1)
+        )
+    ][:2]
 
 
 def _strong(question: str, evidence: list[Evidence]) -> bool:

@@ -70,8 +70,13 @@ def _has_term(term: str, passage_norm: str) -> bool:
     """A name or number is present as a whole phrase ("sun-hee" -> "sun hee"). No stemming:
     "Russian leader" does not support "Russia visited", and the eval's support metric
     (eval/metrics.py) uses the same whole-word rule, so what the check keeps, the metric keeps."""
-    parts = words(term) or [term]
+    parts = _bare(words(term)) or [term]
     return f" {' '.join(parts)} " in passage_norm
+
+
+def _bare(tokens: list[str]) -> list[str]:
+    """Possessives off ("putin's" -> "putin"), as the eval's support metric reads them."""
+    return [t.removesuffix("'s") for t in tokens]
 
 
 def shown_passage(e: Evidence | Citation) -> str:
@@ -87,7 +92,7 @@ def entity_coverage(claim: str, passages: list[str]) -> tuple[float, list[str]]:
     if not terms:
         return 1.0, []
     joined = " ".join(passages)
-    norm = f" {' '.join(words(joined))} {' '.join(sorted(numbers(joined)))} "
+    norm = f" {' '.join(_bare(words(joined)))} {' '.join(sorted(numbers(joined)))} "
     missing = [t for t in terms if not _has_term(t, norm)]
     return 1 - len(missing) / len(terms), missing
 
@@ -184,7 +189,9 @@ class CitationChecker:
                 break
             best = trial[0]
             chosen.append(trial[1])
-            if not best[1]:
+            # Stop once covered; a passage that has every name but not the relation ("met ...
+            # Choi Sun-hee" for "visited for three days") still needs the one that has it.
+            if not best[1] and best[0] >= self.min_support:
                 break
         return [evidence[j].n for j in chosen], best[0], best[1]
 

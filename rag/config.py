@@ -99,6 +99,12 @@ class RetrievalSettings(BaseModel):
         0.25,
         description="Abstain without calling the model when the best passage scores below this.",
     )
+    min_quote_score: float = Field(
+        0.6,
+        description="When the model declines, a passage scoring at least this that holds the kind "
+        "of answer asked for (a date for 'when', names for 'who', a number for 'how many') and "
+        "the question's words is quoted as the answer.",
+    )
 
 
 class CitationSettings(BaseModel):

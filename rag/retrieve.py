@@ -239,6 +239,9 @@ _EXPANSIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(gave|give|gift\w*|present(ed)?)\b", "gift presented"),
         (r"\b(killed|died|dead|casualt\w*)\b", "death toll killed"),
         (r"\b(cost|price|paid|pay)\b", "price cost"),
+        (r"\b(respond\w*|react\w*|response)\b", "statement dismissed denied rejected"),
+        (r"\b(images?|photos?|pictures?|footage)\b", "photographs imagery"),
+        (r"\b(show|shows|showed|shown)\b", "revealed confirmed"),
     )
 )
 

@@ -109,3 +109,22 @@ def test_marker_only_fragments_join_their_sentence() -> None:
         "Lavrov went. [1]",
         "Novak too [1].",
     ]
+
+
+def test_curly_possessive_in_the_passage_supports_the_name() -> None:
+    evidence = [ev(1, "Matthew Miller reiterated the allegation on Monday before Putin’s trip.")]
+    v = checker().check("Miller repeated it on Monday before Putin's trip [1].", evidence)
+    assert not v.abstained and v.citations[0].supported
+
+
+def test_cover_goes_on_when_the_names_are_there_but_the_relation_is_not() -> None:
+    # [2] holds every name but not "three days"; [1] holds the relation: both are cited
+    evidence = [
+        ev(1, "Foreign Minister Choi visited Russia for three days, from the 15th to the 17th."),
+        ev(2, "North Korean Foreign Minister Choi Sun-hee visited Russia last week."),
+    ]
+    v = checker().check(
+        "North Korean Foreign Minister Choi Sun-hee visited Russia for three days [2].", evidence
+    )
+    assert not v.abstained
+    assert sorted(c.n for c in v.citations) == [1, 2]
