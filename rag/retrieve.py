@@ -110,7 +110,14 @@ class Retriever:
         scores = index.scores(query)
         lexical: list[tuple[str, str, dict[str, Any]]] = []
         if index.n:
-            order = np.argsort(-scores)
+            # Only the best few matter: a partial sort, not a sort of every chunk in the store.
+            # A filter may reject most of them, so filtered searches order everything.
+            want = self.cfg.k_lexical
+            if filters.is_empty() and want < index.n:
+                top = np.argpartition(-scores, want - 1)[:want]
+                order = top[np.argsort(-scores[top])]
+            else:
+                order = np.argsort(-scores)
             for i in order:
                 if scores[i] <= 0 or len(lexical) >= self.cfg.k_lexical:
                     break
@@ -194,7 +201,9 @@ def candidate_sentences(hits: list[Hit]) -> list[Candidate]:
     ]  # fmt: skip
 
 
-def lexical_overlap(query: str, text: str, idf: dict[str, float] | None = None) -> float:
+def lexical_overlap(
+    query: str, text: str, idf: dict[str, float] | None = None, rarest: float | None = None
+) -> float:
     """Share of the question's content words found in the text, weighted by rarity when an IDF
     table is given: "Belousov" matching says far more than "Putin" in a corpus about Putin."""
     q = content_words(query)
@@ -205,7 +214,10 @@ def lexical_overlap(query: str, text: str, idf: dict[str, float] | None = None) 
         return len(found) / len(q)
     # A question word the corpus never uses ("travelled") is the rarest of all: it stays in the
     # denominator, so sentences matching only the common words ("Putin", "Korea") score low.
-    rarest = max(idf.values(), default=1.0)
+    # `rarest` is passed in by callers scoring many texts: max() over a 200,000-term table per
+    # sentence was most of the evidence-selection time on a large store.
+    if rarest is None:
+        rarest = max(idf.values(), default=1.0)
     total = sum(idf.get(w, rarest) for w in q)
     return sum(idf.get(w, rarest) for w in found) / total if total else 0.0
 
@@ -293,10 +305,11 @@ def select_evidence(
     q = np.asarray(query_vec, dtype=np.float32)
     q = q / (np.linalg.norm(q) or 1.0)  # any Embeddings may be passed in, normalised or not
     sims = sentence_vecs @ q
+    rarest = max(idf.values(), default=1.0) if idf else None
     relevance = np.array(
         [
             0.55 * float(sims[i])
-            + 0.3 * lexical_overlap(query, c.text, idf)
+            + 0.3 * lexical_overlap(query, c.text, idf, rarest)
             + 0.15 * answer_type_match(query, c.text)
             for i, c in enumerate(candidates)
         ]
