@@ -288,6 +288,7 @@ class Page:
                         progress((min(done, total), total), desc=f"Reading {name}")
 
                     report = self.news.ingest(list(staged.values()), progress=step)
+                    self.news.retriever.warm()  # the next question need not rebuild BM25
                     rows += render.file_rows(staged, report, self.news.article)
                     footer = report.summary()
                 else:
@@ -441,6 +442,7 @@ def main(settings: Settings | None = None) -> None:
     if news.store.count()[0] == 0 and BUNDLED.is_dir():
         print(f"Empty store: ingesting the bundled articles from {BUNDLED}")
         print(news.ingest([BUNDLED]).summary())
+    news.retriever.warm()
     build(news).launch(**launch_options(news.settings))
 
 

@@ -96,6 +96,14 @@ class Retriever:
                 self._key = key
             return self._index
 
+    def warm(self) -> threading.Thread:
+        """Build the lexical index in the background (a long-running app calls this at start and
+        after each ingest): on 7,600 articles the build takes seconds, and the first question
+        would otherwise wait for it. A question arriving meanwhile waits on the same lock."""
+        thread = threading.Thread(target=self._lexical, name="bm25-warm", daemon=True)
+        thread.start()
+        return thread
+
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of every indexed term (over chunks), for evidence scoring."""
         index = self._lexical()

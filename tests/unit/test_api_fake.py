@@ -143,3 +143,22 @@ def test_crash_leftover_chunks_are_repaired(seeded: NewsRAG) -> None:
     assert seeded.store.count()[0] == 5
     chunk_ids = seeded.store.all_chunks().ids
     assert len(chunk_ids) == len(set(chunk_ids)) and ids.count(victim.id) > 0
+
+
+def test_warm_builds_the_lexical_index_once_in_the_background(
+    seeded: NewsRAG, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.retrieve
+
+    builds: list[int] = []
+    real = rag.retrieve.LexicalIndex
+
+    def counting(texts: list[str]) -> rag.retrieve.LexicalIndex:
+        builds.append(len(texts))
+        return real(texts)
+
+    monkeypatch.setattr(rag.retrieve, "LexicalIndex", counting)
+    seeded.retriever.warm().join(timeout=60)
+    assert len(builds) == 1 and builds[0] == seeded.store.count()[1]
+    seeded.ask("Who is in Putin's delegation?")  # the question uses the warmed index
+    assert len(builds) == 1
