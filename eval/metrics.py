@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.schema import NOT_FOUND
-from rag.text import content_words, entities, normalize, numbers, sentences
+from rag.text import content_words, entities, name_variants, normalize, numbers, sentences
 
 Aliases = Sequence[str]
 GoldFacts = Sequence[Aliases]
@@ -222,7 +222,9 @@ def sentence_supported(sentence: str, passages: Sequence[str]) -> bool:
     """True when every entity and number of the sentence occurs in the union of `passages`.
 
     Entities are capitalised words (rag.text.entities, possessive "’s" removed) matched as whole
-    words, case-insensitively; numbers are compared without thousands separators, and passages'
+    words, case-insensitively, a name's other spellings counting (rag.text.name_variants: "the
+    US" supports "United States", "South Korean" supports "South Korea"); numbers are compared
+    without thousands separators, and passages'
     spelled-out numbers ("twenty-four") count as digits. A sentence with no entity and no number
     is vacuously supported; with claims but no passage it is not.
     """
@@ -232,7 +234,7 @@ def sentence_supported(sentence: str, passages: Sequence[str]) -> bool:
     if not passages:
         return False
     joined = "\n".join(passages)
-    hay = _canon(joined)
+    hay = _canon(f"{joined} {name_variants(joined)}")  # "the US" supports "the United States"
     if any(_canon(e) not in hay for e in ents):
         return False
     return nums <= _passage_numbers(joined)

@@ -17,7 +17,15 @@ from langchain_core.embeddings import Embeddings
 
 from rag.embed import embed_matrix
 from rag.schema import NOT_FOUND, Citation, Evidence
-from rag.text import content_words, entities, normalize, numbers, sentence_spans, words
+from rag.text import (
+    content_words,
+    entities,
+    name_variants,
+    normalize,
+    numbers,
+    sentence_spans,
+    words,
+)
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 UNSUPPORTED_MARK = "[unsupported]"
@@ -92,6 +100,7 @@ def entity_coverage(claim: str, passages: list[str]) -> tuple[float, list[str]]:
     if not terms:
         return 1.0, []
     joined = " ".join(passages)
+    joined = f"{joined} {name_variants(joined)}"  # "the US" supports "the United States"
     norm = f" {' '.join(_bare(words(joined)))} {' '.join(sorted(numbers(joined)))} "
     missing = [t for t in terms if not _has_term(t, norm)]
     return 1 - len(missing) / len(terms), missing

@@ -255,3 +255,46 @@ def entities(text: str) -> set[str]:
             continue
         found.add(low.removesuffix("'s"))
     return found
+
+
+# One name, several spellings: "the US" supports "the United States", "South Korean" supports
+# "South Korea". Used where a claim's names are looked up in a passage (the citation check and
+# the eval's support metric), so both read a passage the same way.
+_SAME_NAME: tuple[tuple[str, ...], ...] = (
+    ("us", "u.s", "united states"),
+    ("un", "u.n", "united nations"),
+    ("uk", "u.k", "united kingdom", "britain"),
+    ("eu", "european union"),
+    ("russia", "russian"),
+    ("korea", "korean"),
+    ("china", "chinese"),
+    ("ukraine", "ukrainian"),
+    ("japan", "japanese"),
+    ("iran", "iranian"),
+    ("israel", "israeli"),
+    ("germany", "german"),
+    ("france", "french"),
+    ("india", "indian"),
+    ("america", "american"),
+)
+_NAME_FORM = {form: group for group in _SAME_NAME for form in group}
+
+
+def _form_in(form: str, text: str, low: str) -> bool:
+    if len(form.replace(".", "")) <= 2:  # abbreviations by case: "US" is a country, "us" is not
+        return re.search(rf"(?<![\w.]){re.escape(form.upper())}\.?(?!\w)", text) is not None
+    return f" {' '.join(words(form))} " in low
+
+
+def name_variants(text: str) -> str:
+    """The other spellings of the names in `text`, space separated ("" when none): appended to
+    a passage before whole-word name lookups."""
+    low = f" {' '.join(words(text))} "
+    extra = {
+        other
+        for form, group in _NAME_FORM.items()
+        if _form_in(form, text, low)
+        for other in group
+        if other != form
+    }
+    return " ".join(sorted(extra))

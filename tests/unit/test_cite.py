@@ -128,3 +128,11 @@ def test_cover_goes_on_when_the_names_are_there_but_the_relation_is_not() -> Non
     )
     assert not v.abstained
     assert sorted(c.n for c in v.citations) == [1, 2]
+
+
+def test_an_abbreviated_country_supports_its_full_name() -> None:
+    evidence = [ev(1, "South Korea, the US, and Ukraine have all accused North Korea.")]
+    v = checker().check("The United States and Ukraine accused North Korea [1].", evidence)
+    assert not v.abstained and v.citations[0].supported
+    v = checker().check("The United Kingdom accused North Korea [1].", evidence)
+    assert v.abstained

@@ -150,6 +150,15 @@ def test_sentence_supported_tolerates_possessives_case_and_number_words() -> Non
     assert m.sentence_supported("they talked warmly", [])  # no entity or number: nothing to check
 
 
+def test_sentence_supported_reads_other_spellings_of_a_name() -> None:
+    passage = "South Korea, the US, and Ukraine accuse Pyongyang of violating UN sanctions."
+    assert m.sentence_supported("The United States and the United Nations [1].", [passage])
+    assert m.sentence_supported("A South Korean complaint [1].", [passage])
+    # a pronoun is not a country, and a different country is still different
+    assert not m.sentence_supported("The United States said so [1].", ["He told us so."])
+    assert not m.sentence_supported("The United Kingdom said so [1].", [passage])
+
+
 def test_invented_entity_lowers_support() -> None:
     good = "Kim Jong Un greeted Putin at the plane ramp [1]."
     bad = "Kim Jong Un and Shoigu greeted Putin at the plane ramp [1]."
