@@ -224,9 +224,9 @@ def sentence_supported(sentence: str, passages: Sequence[str]) -> bool:
     Entities are capitalised words (rag.text.entities, possessive "’s" removed) matched as whole
     words, case-insensitively, a name's other spellings counting (rag.text.name_variants: "the
     US" supports "United States", "South Korean" supports "South Korea"); numbers are compared
-    without thousands separators, and passages'
-    spelled-out numbers ("twenty-four") count as digits. A sentence with no entity and no number
-    is vacuously supported; with claims but no passage it is not.
+    without thousands separators, and passages' spelled-out numbers ("twenty-four") count as
+    digits. A sentence with no entity and no number is vacuously supported; with claims but no
+    passage it is not.
     """
     ents, nums = _claims(sentence)
     if not ents and not nums:
