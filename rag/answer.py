@@ -159,14 +159,16 @@ class Answerer:
         if not candidates:
             return []
         vecs = embed_matrix(self.embeddings, [c.text for c in candidates])
+        idf, rarest = self.retriever.idf()
         return select_evidence(
             query,
             query_vec,
             candidates,
             vecs,
             self.settings.retrieval.evidence_sentences,
-            idf=self.retriever.idf(),
+            idf=idf,
             max_tokens=self.settings.retrieval.evidence_tokens,
+            rarest=rarest,
         )
 
     def relevant(self, question: str, evidence: list[Evidence]) -> bool:

@@ -156,6 +156,15 @@ class Settings(BaseSettings):
         return self.store.path or self.data_dir / "store"
 
     @property
+    def lexical_cache(self) -> Path:
+        """The saved BM25 index: beside an embedded store, per server and collection otherwise."""
+        name = self.store.collection
+        if self.store.host:
+            host = "".join(ch if ch.isalnum() or ch in ".-" else "_" for ch in self.store.host)
+            return self.data_dir / "lexical" / f"{host}_{self.store.port}_{name}.npz"
+        return self.store_path.parent / f"{self.store_path.name}-lexical" / f"{name}.npz"
+
+    @property
     def model_cache(self) -> Path:
         return self.model_dir or self.data_dir / "models"
 

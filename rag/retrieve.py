@@ -3,66 +3,28 @@
 dense (Chroma) + BM25 -> reciprocal rank fusion -> diversity across articles -> evidence sentences.
 
 BM25 matters for names: "Belousov" is one rare token that a 384-d sentence vector blurs. The BM25
-index is derived from the chunks in Chroma, never kept separately, and rebuilt when the store's
-revision or chunk count changes, so it cannot drift from the vector index.
+index (rag.lexical) is derived from the chunks in Chroma and rebuilt, or loaded from disk, for
+each generation of the store, so it cannot drift from the vector index.
 """
 
 from __future__ import annotations
 
-import math
+import contextlib
 import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rag import lexical
 from rag.config import RetrievalSettings
+from rag.lexical import Catalog, LexicalIndex
 from rag.schema import Evidence
 from rag.store import Filters, NewsStore
-from rag.text import STOPWORDS, content_words, entities, sentence_spans, words
-
-
-def _terms(text: str) -> list[str]:
-    return [w for w in words(text) if w not in STOPWORDS]
-
-
-class LexicalIndex:
-    """Okapi BM25 over an inverted index; scoring touches only the postings of query terms."""
-
-    def __init__(self, texts: list[str], k1: float = 1.5, b: float = 0.75) -> None:
-        self.k1, self.b = k1, b
-        self.n = len(texts)
-        postings: dict[str, dict[int, int]] = defaultdict(dict)
-        lengths = np.zeros(self.n, dtype=np.float32)
-        for i, text in enumerate(texts):
-            terms = _terms(text)
-            lengths[i] = len(terms)
-            for t in terms:
-                postings[t][i] = postings[t].get(i, 0) + 1
-        avg = float(lengths.mean()) if self.n else 1.0
-        self.norm = k1 * (1 - b + b * lengths / (avg or 1.0))
-        self.postings = {
-            t: (
-                np.fromiter(p.keys(), np.int32, len(p)),
-                np.fromiter(p.values(), np.float32, len(p)),
-            )
-            for t, p in postings.items()
-        }
-        self.idf = {t: self._idf(len(p)) for t, p in postings.items()}
-
-    def _idf(self, df: int) -> float:
-        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
-
-    def scores(self, query: str) -> np.ndarray:
-        out = np.zeros(self.n, dtype=np.float32)
-        for t in set(_terms(query)):
-            if t not in self.postings:
-                continue
-            docs, tf = self.postings[t]
-            out[docs] += self.idf[t] * tf * (self.k1 + 1) / (tf + self.norm[docs])
-        return out
+from rag.text import content_words, entities, sentence_spans
 
 
 @dataclass(frozen=True)
@@ -74,27 +36,38 @@ class Hit:
 
 
 class Retriever:
-    """Owns the lexical index cache for one store."""
+    """Owns the lexical index for one store."""
 
-    def __init__(self, store: NewsStore, cfg: RetrievalSettings) -> None:
+    def __init__(self, store: NewsStore, cfg: RetrievalSettings, cache: Path | None = None) -> None:
         self.store = store
         self.cfg = cfg
+        self.cache = cache  # where the index is saved between runs; None keeps it in memory
         self._lock = threading.Lock()
-        self._key: tuple[int, int] | None = None
+        self._key: str | None = None
         self._index: LexicalIndex | None = None
-        self._ids: list[str] = []
-        self._texts: list[str] = []
-        self._metas: list[dict[str, Any]] = []
+        self._catalog = Catalog([], [], [], np.zeros(0, dtype=np.int64))
 
-    def _lexical(self) -> LexicalIndex:
+    def _lexical(self) -> tuple[LexicalIndex, Catalog]:
         with self._lock:
-            key = (self.store.revision, self.store.chunks.count())
-            if self._index is None or key != self._key:
-                stored = self.store.all_chunks()
-                self._ids, self._texts, self._metas = stored.ids, stored.texts, stored.metas
-                self._index = LexicalIndex(stored.texts)
-                self._key = key
-            return self._index
+            generation = self.store.generation()
+            if self._index is None or generation != self._key:
+                self._index, self._catalog = self._load_or_build(generation)
+                self._key = generation
+            return self._index, self._catalog
+
+    def _load_or_build(self, generation: str) -> tuple[LexicalIndex, Catalog]:
+        if self.cache is not None:
+            saved = lexical.load(self.cache, generation)
+            if saved is not None:
+                return saved
+        stored = self.store.all_chunks()
+        built = LexicalIndex(stored.texts), Catalog.from_metas(stored.ids, stored.metas)
+        # Saved only if nothing changed while reading: a half-written batch is never kept.
+        if self.cache is not None and self.store.generation() == generation:
+            # a read-only or full disk costs the next run a rebuild, nothing else
+            with contextlib.suppress(OSError):
+                lexical.save(self.cache, generation, *built)
+        return built
 
     def warm(self) -> threading.Thread:
         """Build the lexical index in the background (a long-running app calls this at start and
@@ -104,19 +77,20 @@ class Retriever:
         thread.start()
         return thread
 
-    def idf(self) -> dict[str, float]:
-        """Inverse document frequency of every indexed term (over chunks), for evidence scoring."""
-        index = self._lexical()
-        return index.idf
+    def idf(self) -> tuple[dict[str, float], float]:
+        """Inverse document frequency of every indexed term (over chunks), for evidence scoring,
+        and the largest one (the weight of a word the corpus never uses)."""
+        index = self._lexical()[0]
+        return index.idf, index.rarest
 
     def search(
         self, query: str, query_vec: list[float], filters: Filters | None = None
     ) -> list[Hit]:
         filters = filters or Filters()
         dense = self.store.dense_search(query_vec, self.cfg.k_dense, filters.where())
-        index = self._lexical()
+        index, catalog = self._lexical()
         scores = index.scores(query)
-        lexical: list[tuple[str, str, dict[str, Any]]] = []
+        lexical_ids: list[str] = []
         if index.n:
             # Only the best few matter: a partial sort, not a sort of every chunk in the store.
             # A filter may reject most of them, so filtered searches order everything.
@@ -127,18 +101,20 @@ class Retriever:
             else:
                 order = np.argsort(-scores)
             for i in order:
-                if scores[i] <= 0 or len(lexical) >= self.cfg.k_lexical:
+                if scores[i] <= 0 or len(lexical_ids) >= want:
                     break
-                if filters.matches(self._metas[i]):
-                    lexical.append((self._ids[i], self._texts[i], self._metas[i]))
+                if filters.matches(catalog.meta(int(i))):
+                    lexical_ids.append(catalog.ids[i])
         fused: dict[str, float] = defaultdict(float)
         found: dict[str, tuple[str, dict[str, Any]]] = {}
         for rank, (cid, text, meta, _sim) in enumerate(dense):
             fused[cid] += 1.0 / (self.cfg.rrf_k + rank + 1)
             found[cid] = (text, meta)
-        for rank, (cid, text, meta) in enumerate(lexical):
-            fused[cid] += 1.0 / (self.cfg.rrf_k + rank + 1)
-            found[cid] = (text, meta)
+        # texts are not kept in memory: the few lexical hits are read back from Chroma
+        found.update(self.store.get_chunks([c for c in lexical_ids if c not in found]))
+        for rank, cid in enumerate(lexical_ids):
+            if cid in found:  # removed by another process since the index was built
+                fused[cid] += 1.0 / (self.cfg.rrf_k + rank + 1)
         ranked = sorted(fused, key=lambda c: -fused[c])
         return diversify(
             [Hit(c, found[c][0], found[c][1], fused[c]) for c in ranked],
@@ -303,6 +279,7 @@ def select_evidence(
     idf: dict[str, float] | None = None,
     mmr_lambda: float = 0.75,
     max_tokens: int | None = None,
+    rarest: float | None = None,
 ) -> list[Evidence]:
     """Up to n sentences by relevance (meaning, rare-word overlap, answer type), chosen by maximal
     marginal relevance so two outlets saying the same thing do not take two slots, at most
@@ -313,7 +290,8 @@ def select_evidence(
     q = np.asarray(query_vec, dtype=np.float32)
     q = q / (np.linalg.norm(q) or 1.0)  # any Embeddings may be passed in, normalised or not
     sims = sentence_vecs @ q
-    rarest = max(idf.values(), default=1.0) if idf else None
+    if idf and rarest is None:
+        rarest = max(idf.values(), default=1.0)  # once per question, not per sentence
     relevance = np.array(
         [
             0.55 * float(sims[i])

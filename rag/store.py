@@ -13,6 +13,7 @@ deletes them and the next ingest writes the article again with the same determin
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -193,7 +194,8 @@ class _Guarded:
 
 
 class NewsStore:
-    """Articles and chunks in Chroma. Every write bumps `revision`, so caches know to rebuild."""
+    """Articles and chunks in Chroma. Every change to the chunks sets a new `generation()` (and
+    bumps the in-process `revision`), so derived indexes know to rebuild."""
 
     def __init__(self, settings: Settings, embeddings: Embeddings, client: Any = None) -> None:
         self.settings = settings
@@ -218,6 +220,8 @@ class NewsStore:
             self.raw[name] = client.get_or_create_collection(
                 f"{prefix}_{name}", embedding_function=None, metadata=space
             )
+        if not (self.raw["chunks"].metadata or {}).get("generation"):
+            self.raw["chunks"].modify(metadata={"generation": uuid.uuid4().hex})
 
     def reopen_if_failed(self) -> None:
         """After a failed call, open a fresh embedded client: Chroma 1.5's in-process engine hangs
@@ -230,6 +234,24 @@ class NewsStore:
         self._open(make_client(self.settings))
 
     # -- reads ---------------------------------------------------------------------------------
+
+    def generation(self) -> str:
+        """A token that changes with every change to the chunks, by any process: derived indexes
+        (BM25) are valid for one generation. Read fresh from Chroma (the collection object
+        caches its metadata)."""
+        self.reopen_if_failed()
+        try:
+            col = self.client.get_collection(f"{self.settings.store.collection}_chunks")
+        except Exception as exc:
+            self.failed = True
+            raise StoreError(f"the Chroma store at {self.where} failed: {exc}") from exc
+        return str((col.metadata or {}).get("generation", ""))
+
+    def _bump(self) -> None:
+        # Before a change and after it: an index saved while a write was in flight carries a
+        # generation that the write's second bump retires.
+        self.chunks.modify(metadata={"generation": uuid.uuid4().hex})
+        self.revision += 1
 
     def count(self) -> tuple[int, int]:
         """(articles, chunks)."""
@@ -263,6 +285,16 @@ class NewsStore:
             [d or "" for d in got["documents"] or []],
             [dict(m or {}) for m in got["metadatas"] or []],
         )
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Text and metadata of the given chunks, by id (missing ids are left out)."""
+        if not ids:
+            return {}
+        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        docs, metas = got["documents"] or [], got["metadatas"] or []
+        return {
+            i: (d or "", dict(m or {})) for i, d, m in zip(got["ids"], docs, metas, strict=False)
+        }
 
     def dense_search(
         self, vector: list[float], k: int, where: dict[str, Any] | None = None
@@ -308,7 +340,7 @@ class NewsStore:
             mean = vectors[offset : offset + len(chunks)].mean(axis=0)
             art_vecs.append((mean / (np.linalg.norm(mean) or 1.0)).tolist())
             offset += len(chunks)
-        self.revision += 1
+        self._bump()
         try:
             for lo in range(0, len(ids), _BATCH):
                 hi = lo + _BATCH
@@ -333,7 +365,9 @@ class NewsStore:
                 undo = [c.id for a, chunks, _ in batch if a.id not in done for c in chunks]
                 for lo in range(0, len(undo), _BATCH):
                     self.chunks.delete(ids=undo[lo : lo + _BATCH])
+                self._bump()
             raise
+        self._bump()
         return len(ids)
 
     def set_also_in(self, article_id: str, outlets: Sequence[str]) -> None:
@@ -344,9 +378,10 @@ class NewsStore:
         """Delete an article and its chunks. The article record goes first: an interrupted removal
         leaves orphan chunks that repair() deletes, never an article with missing chunks."""
         existed = bool(self.articles_col.get(ids=[article_id])["ids"])
+        self._bump()
         self.articles_col.delete(ids=[article_id])
         self.chunks.delete(where={"article_id": article_id})
-        self.revision += 1
+        self._bump()
         return existed
 
     def repair(self) -> int:
@@ -358,10 +393,12 @@ class NewsStore:
             for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
             if (m or {}).get("article_id") not in known
         ]
+        if orphans:
+            self._bump()
         for lo in range(0, len(orphans), _BATCH):
             self.chunks.delete(ids=orphans[lo : lo + _BATCH])
         if orphans:
-            self.revision += 1
+            self._bump()
         return len(orphans)
 
 
