@@ -74,6 +74,11 @@ def load_file(path: Path, *, max_file_mb: float = 20.0) -> Iterator[Article | Re
     if suffix not in SUPPORTED:
         yield Rejected(source, f"unsupported file type {suffix or '(no extension)'}")
         return
+    if suffix in JSONL_SUFFIXES and _line_oriented(path):
+        # A JSONL file is a batch: a dump of thousands of articles is normal, so the limit
+        # applies to each record and the file is read a line at a time, not held whole.
+        yield from _jsonl_file(path, max_file_mb)
+        return
     try:
         size = path.stat().st_size
         if size > max_file_mb * _MB:
@@ -90,8 +95,10 @@ def load_file(path: Path, *, max_file_mb: float = 20.0) -> Iterator[Article | Re
     text = decode(data, html=suffix in HTML_SUFFIXES)
     if isinstance(text, Rejected):
         yield Rejected(source, text.reason)
-    elif suffix in JSONL_SUFFIXES:
-        yield from _jsonl(text, source)
+    elif suffix in JSONL_SUFFIXES:  # UTF-16/32 or binary: judged as one file
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                yield from _jsonl_line(line, n, source)
     elif suffix in JSON_SUFFIXES:
         yield from _json(text, source)
     elif suffix in HTML_SUFFIXES:
@@ -190,16 +197,55 @@ def _json(text: str, source: str) -> Iterator[Article | Rejected]:
         yield from _record(data, source)
 
 
-def _jsonl(text: str, source: str) -> Iterator[Article | Rejected]:
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Rejected(f"{source}#line{n}", f"malformed JSON on line {n}: {exc.msg}")
-            continue
-        yield from _record(obj, f"{source}#line{n}")
+def _line_oriented(path: Path) -> bool:
+    """Can the file be split on newline bytes? Not UTF-16/32 (a BOM says so), not binary."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(65536)
+    except OSError:
+        return False  # the whole-file path reports the error
+    wide = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    if b"\n" in head:  # whole lines only: a cut multi-byte character is not undecodable
+        head = head[: head.rfind(b"\n") + 1]
+    return not head.startswith(wide) and not isinstance(decode(head), Rejected)
+
+
+def _jsonl_file(path: Path, max_record_mb: float) -> Iterator[Article | Rejected]:
+    source = str(path)
+    try:
+        f = path.open("rb")
+    except OSError as exc:
+        yield Rejected(source, f"cannot read the file ({exc.strerror or exc})")
+        return
+    with f:
+        first = True
+        for n, raw in enumerate(f, 1):
+            if first:  # a BOM can only open the file
+                raw, first = raw.removeprefix(codecs.BOM_UTF8), False
+            where = f"{source}#line{n}"
+            if len(raw) > max_record_mb * _MB:
+                yield Rejected(
+                    where,
+                    f"record is {len(raw) / _MB:.1f} MB, over the {max_record_mb:g} MB limit "
+                    "(NEWSRAG_INGEST__MAX_FILE_MB)",
+                )
+                continue
+            if not raw.strip():
+                continue
+            line = decode(raw)
+            if isinstance(line, Rejected):
+                yield Rejected(where, line.reason)
+                continue
+            yield from _jsonl_line(line, n, source)
+
+
+def _jsonl_line(line: str, n: int, source: str) -> Iterator[Article | Rejected]:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        yield Rejected(f"{source}#line{n}", f"malformed JSON on line {n}: {exc.msg}")
+        return
+    yield from _record(obj, f"{source}#line{n}")
 
 
 def _is_record(obj: dict[str, Any]) -> bool:

@@ -233,6 +233,29 @@ def test_oversize_file_names_size_and_limit(tmp_path: Path) -> None:
     )
 
 
+def test_a_jsonl_batch_over_the_file_limit_goes_in_record_by_record(tmp_path: Path) -> None:
+    # the limit is per record for JSONL: a dump of thousands of articles is one normal file
+    path = tmp_path / "dump.jsonl"
+    records = [{"title": f"Story {i}", "text": f"{STORY} Item {i}."} for i in range(40)]
+    huge = {"title": "Huge", "text": STORY * 50}
+    lines = [json.dumps(r) for r in records[:20]] + [json.dumps(huge)]
+    lines += [json.dumps(r) for r in records[20:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    limit = 0.01  # MB: the file is over twice that, each small record far under it
+    assert path.stat().st_size > 2 * limit * 1024 * 1024
+    items = load(path, max_file_mb=limit)
+    assert sum(isinstance(i, Article) for i in items) == 40
+    (bad,) = [i for i in items if isinstance(i, Rejected)]
+    assert bad.source == f"{path}#line21" and bad.reason.startswith("record is 0.")
+
+
+def test_a_utf16_jsonl_file_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "wide.jsonl"
+    body = "\n".join(json.dumps({"title": f"S{i}", "text": STORY}) for i in range(2))
+    path.write_bytes(codecs.BOM_UTF16_LE + body.encode("utf-16-le"))
+    assert [type(i).__name__ for i in load(path)] == ["Article", "Article"]
+
+
 def test_missing_path_is_rejected_not_raised(tmp_path: Path) -> None:
     rejected = only_rejected(load(tmp_path / "nope.txt"))
     assert rejected.reason == "file or folder not found"
