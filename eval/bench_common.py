@@ -100,6 +100,16 @@ def product_retrievers(news: Any) -> dict[str, Callable[[str], object]]:
     return {"product_search": search, "product_evidence": evidence}
 
 
+def reload_ms(news: Any, question: str) -> float:
+    """A later process's first question: a fresh Retriever on the same store loads the saved
+    BM25 index instead of building it (what `newsrag ask` pays on each run)."""
+    from rag.retrieve import Retriever, expand_query
+
+    fresh = Retriever(news.store, news.settings.retrieval, news.settings.lexical_cache)
+    query = expand_query(question)
+    return timed_ms(lambda q: fresh.search(q, news.embeddings.embed_query(q)), query)
+
+
 def retrieval_timings(
     fns: dict[str, Callable[[str], object]], questions: Sequence[str], desc: str
 ) -> dict[str, dict[str, Any]]:
