@@ -372,7 +372,7 @@ def answering_passages(
         and (
             (typed and e.score >= min_score and answer_type_match(question, e.quote) == 1.0)
             # an untyped question ("which outlet...") needs a clearly stronger match
-            or (not typed and e.score >= min_score + 0.1)
+            or (not typed and e.score >= min_score + 0.05)
         )
     ][:2]
 

@@ -28,6 +28,9 @@ from rag.embed import embed_matrix
 from rag.schema import Article, Chunk
 
 _BATCH = 512  # Chroma rejects very large single upserts; keep each call modest.
+# Chroma 1.5 binds one SQL variable per record it reads: a get() over ~150k chunks (a year of
+# news) fails with "too many SQL variables". Every whole-collection read goes a page at a time.
+_PAGE = 5000
 
 
 class StoreError(RuntimeError):
@@ -253,24 +256,43 @@ class NewsStore:
         self.chunks.modify(metadata={"generation": uuid.uuid4().hex})
         self.revision += 1
 
+    def read_all(
+        self, collection: Any, include: list[str], ids: Sequence[str] | None = None
+    ) -> dict[str, list[Any]]:
+        """collection.get() of every record (or of `ids`), a page at a time; the parallel lists
+        ids/documents/metadatas/embeddings (those included)."""
+        out: dict[str, list[Any]] = {"ids": [], **{key: [] for key in include}}
+
+        def take(got: dict[str, Any]) -> int:
+            for key, values in out.items():
+                found = got.get(key)
+                values.extend(found if found is not None else [])
+            return len(got["ids"])
+
+        if ids is not None:
+            wanted = list(ids)
+            for lo in range(0, len(wanted), _PAGE):
+                take(collection.get(ids=wanted[lo : lo + _PAGE], include=include))
+            return out
+        offset = 0
+        while take(collection.get(include=include, limit=_PAGE, offset=offset)) == _PAGE:
+            offset += _PAGE
+        return out
+
     def count(self) -> tuple[int, int]:
         """(articles, chunks)."""
         return self.articles_col.count(), self.chunks.count()
 
     def article_index(self) -> dict[str, dict[str, Any]]:
         """Every article's metadata by id (no texts): cheap enough for dedup bookkeeping."""
-        got = self.articles_col.get(include=["metadatas"])
-        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)}
+        got = self.read_all(self.articles_col, ["metadatas"])
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=False)}
 
     def get_articles(self, ids: Sequence[str] | None = None) -> list[Article]:
-        got = self.articles_col.get(
-            ids=list(ids) if ids else None, include=["documents", "metadatas"]
-        )
+        got = self.read_all(self.articles_col, ["documents", "metadatas"], ids or None)
         out = [
             article_from_record(i, d or "", dict(m or {}))
-            for i, d, m in zip(
-                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False
-            )
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False)
         ]
         return sorted(out, key=lambda a: (a.published or "", a.title))
 
@@ -279,11 +301,11 @@ class NewsStore:
         return found[0] if found else None
 
     def all_chunks(self) -> StoredChunks:
-        got = self.chunks.get(include=["documents", "metadatas"])
+        got = self.read_all(self.chunks, ["documents", "metadatas"])
         return StoredChunks(
-            list(got["ids"]),
-            [d or "" for d in got["documents"] or []],
-            [dict(m or {}) for m in got["metadatas"] or []],
+            got["ids"],
+            [d or "" for d in got["documents"]],
+            [dict(m or {}) for m in got["metadatas"]],
         )
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -386,11 +408,11 @@ class NewsStore:
 
     def repair(self) -> int:
         """Delete chunks whose article record is missing (left by a crash). Returns how many."""
-        known = set(self.articles_col.get(include=[])["ids"])
-        got = self.chunks.get(include=["metadatas"])
+        known = set(self.read_all(self.articles_col, [])["ids"])
+        got = self.read_all(self.chunks, ["metadatas"])
         orphans = [
             i
-            for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
+            for i, m in zip(got["ids"], got["metadatas"], strict=False)
             if (m or {}).get("article_id") not in known
         ]
         if orphans:

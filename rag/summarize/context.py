@@ -36,7 +36,9 @@ class Context:
         if self.store is None or not articles:
             return {}
         try:
-            got = self.store.articles_col.get(ids=[a.id for a in articles], include=["embeddings"])
+            got = self.store.read_all(
+                self.store.articles_col, ["embeddings"], [a.id for a in articles]
+            )
         except Exception:  # a store without vectors: the caller falls back to sentence means
             return {}
         vectors = got.get("embeddings")

@@ -162,3 +162,23 @@ def test_warm_builds_the_lexical_index_once_in_the_background(
     assert len(builds) == 1 and builds[0] == seeded.store.count()[1]
     seeded.ask("Who is in Putin's delegation?")  # the question uses the warmed index
     assert len(builds) == 1
+
+
+def test_whole_store_reads_go_a_page_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chroma fails a get() over ~150k records ("too many SQL variables"): reads are paged, and
+    # paging must neither lose nor repeat a record.
+    import rag.store
+
+    monkeypatch.setattr(rag.store, "_PAGE", 4)
+    news = news_with(tmp_path)
+    news.ingest([SEEDS])
+    articles, chunks = news.store.count()
+    stored = news.store.all_chunks()
+    assert len(stored.ids) == len(set(stored.ids)) == chunks > 4
+    assert len(news.store.article_index()) == articles == len(news.articles()) == 5
+    assert news.store.repair() == 0
+    some = stored.ids[:9]
+    got = news.store.read_all(news.store.chunks, ["documents"], some)
+    assert got["ids"] == some and all(got["documents"])
