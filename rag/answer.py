@@ -18,17 +18,16 @@ from rag import prompts
 from rag.cite import CitationChecker, looks_like_abstention, strip_markers
 from rag.config import Settings
 from rag.embed import embed_matrix
+from rag.focus import addresses, answering_passages, covers_question, specificity
 from rag.retrieve import (
     Candidate,
     Retriever,
-    answer_type_match,
     candidate_sentences,
     expand_query,
     select_evidence,
 )
 from rag.schema import NOT_FOUND, Answer, Citation, Evidence, Timings, Token
 from rag.store import Filters
-from rag.text import STOPWORDS, content_words, entities, words
 
 History = Sequence[tuple[str, str]]
 MAX_QUESTION_CHARS = 2000
@@ -177,6 +176,16 @@ class Answerer:
             return False
         return max(e.score for e in evidence) >= self.settings.retrieval.min_relevance
 
+    def _quotable(self, question: str, evidence: list[Evidence], draft: str) -> list[Evidence]:
+        """Passages safe to quote when the model's draft fails (see `answering_passages`)."""
+        return answering_passages(
+            question,
+            evidence,
+            self.settings.retrieval.min_quote_score,
+            specificity(self.embeddings, question, evidence),
+            draft,
+        )
+
     # -- the whole flow --------------------------------------------------------------------------
 
     def stream(
@@ -254,10 +263,8 @@ class Answerer:
         verified = self.checker.check(draft, evidence)
         if verified.abstained:
             declined = looks_like_abstention(draft)
-            quotable = answering_passages(
-                standalone, evidence, self.settings.retrieval.min_quote_score
-            )
-            if not quotable and not declined and _strong(standalone, evidence):
+            quotable = self._quotable(standalone, evidence, draft)
+            if not quotable and not declined and covers_question(standalone, evidence):
                 quotable = evidence[:2]
             if quotable:
                 text, cites = extractive_answer(quotable)
@@ -272,9 +279,7 @@ class Answerer:
         if not verified.abstained and not addresses(
             standalone, [c.quote for c in verified.citations], verified.text
         ):
-            quotable = answering_passages(
-                standalone, evidence, self.settings.retrieval.min_quote_score
-            )
+            quotable = self._quotable(standalone, evidence, draft)
             if quotable:
                 text, cites = extractive_answer(quotable)
                 note = "The model's answer did not address the question; this passage does."
@@ -287,100 +292,3 @@ class Answerer:
         yield done(
             verified.text, verified.citations, verified.abstained, mode, "", first, verified.dropped
         )
-
-
-_GENERIC = frozenset(
-    [
-        "date",
-        "day",
-        "time",
-        "year",
-        "month",
-        "take",
-        "place",
-        "happen",
-        "held",
-        "number",
-        "many",
-        "much",
-        "amount",
-        "total",
-    ]
-)
-
-
-def _root(word: str) -> str:
-    """Crude verb folding for the focus check: visit/visited/visiting, arrive/arrival."""
-    for suffix in ("ing", "ed", "al", "e"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
-def addresses(question: str, quotes: Sequence[str], answer: str | None = None) -> bool:
-    """Does a supported answer speak to what was asked? Three tests, all on the passages the
-    answer cites (the answer's own wording does not count, because a model echoes the question:
-    "the gift given by Putin was a visit"). A true sentence about the wrong thing is supported,
-    yet answers nothing.
-    - The passages name at least one of the names the question asks about: a passage about Kim
-      does not answer "which country did Putin visit next?".
-    - The question's words beyond its names (with the usual news nouns for its verbs) appear in
-      the passages. A "when" or "how many" question is also answered by a cited date or number.
-    - A "when" / "how many" answer holds a date / number at all (when the answer is given).
-    """
-    joined = " ".join(quotes)
-    names = question_names(question)
-    if names and not any(w in content_words(joined) for e in names for w in content_words(e)):
-        return False
-    if (
-        answer is not None
-        and not re.search(r"\bwho(m|se)?\b", question, re.IGNORECASE)
-        and answer_type_match(question, strip_markers(answer)) == 0.0
-    ):
-        return False  # not for "who": a named answer may be one word ("Washington")
-    name_words = {w for e in entities(question) for w in content_words(e)}
-    focus = {_root(w) for w in content_words(expand_query(question)) - name_words}
-    if not focus:
-        return True
-    if focus & {_root(w) for w in content_words(joined)}:
-        return True
-    # "On what date did the summit take place?": nothing specific to find beyond the names, so a
-    # cited date (or number, for "how many") is the answer. "What date did he leave?" still
-    # needs "leave" in the passage.
-    return focus <= {_root(w) for w in _GENERIC} and answer_type_match(question, joined) == 1.0
-
-
-def question_names(question: str) -> set[str]:
-    """The question's capitalised words except its first ("Which", "Give", "Besides")."""
-    first = words(question)[:1]
-    return {e for e in entities(question) if [e] != first}
-
-
-def answering_passages(
-    question: str, evidence: Sequence[Evidence], min_score: float
-) -> list[Evidence]:
-    """Passages that answer the question by themselves: highly relevant, holding the kind of
-    answer asked for (a date for "when", names for "who", a number for "how many") and the
-    question's focus words. A small model often declines ("not found") with such a passage in
-    front of it; quoting it is safe because the quote is the article's own words. Questions
-    that do not say what kind of answer they want ("which", "what") need a higher score."""
-    typed = answer_type_match(question, "") != 0.5
-    return [
-        e
-        for e in evidence
-        if addresses(question, [e.quote])
-        and (
-            (typed and e.score >= min_score and answer_type_match(question, e.quote) == 1.0)
-            # an untyped question ("which outlet...") needs a clearly stronger match
-            or (not typed and e.score >= min_score + 0.05)
-        )
-    ][:2]
-
-
-def _strong(question: str, evidence: list[Evidence]) -> bool:
-    """The best passage names every content word of the question: quoting it is a safe answer."""
-    if not evidence:
-        return False
-    q = {w for w in words(question) if w not in STOPWORDS and len(w) > 2}
-    top = set(words(evidence[0].quote))
-    return bool(q) and q <= top

@@ -44,9 +44,7 @@ class NewsRAG:
         self._chat_model = chat_model
         self._llm_lock = threading.Lock()
         self.store = NewsStore(self.settings, self.embeddings, chroma_client)
-        self.retriever = Retriever(
-            self.store, self.settings.retrieval, self.settings.lexical_cache
-        )
+        self.retriever = Retriever(self.store, self.settings.retrieval, self.settings.lexical_cache)
         self.answerer = Answerer(self.settings, self.retriever, self.embeddings, self.chat_model)
 
     def chat_model(self) -> BaseChatModel:

@@ -140,8 +140,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Where state lives.")
     model_dir: Path | None = Field(
-        None, description="Where the assembled GGUF and the int8 embedder are cached; default "
-        "<data_dir>/models."
+        None,
+        description="Where the assembled GGUF and the int8 embedder are cached; default "
+        "<data_dir>/models.",
     )
     store: StoreSettings = Field(default_factory=StoreSettings)
     embed: EmbedSettings = Field(default_factory=EmbedSettings)

@@ -109,19 +109,29 @@ def _build(src: Path, out_dir: Path) -> Path:
     fp32 = tmp / "model.fp32.onnx"
     with torch.no_grad():
         torch.onnx.export(
-            Encoder(base), dummy, str(fp32), input_names=list(INPUTS),
-            output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17,
+            Encoder(base),
+            dummy,
+            str(fp32),
+            input_names=list(INPUTS),
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=17,
             dynamo=False,
         )
     cfg = base.config
     fused = optimizer.optimize_model(
-        str(fp32), model_type="bert", num_heads=cfg.num_attention_heads,
+        str(fp32),
+        model_type="bert",
+        num_heads=cfg.num_attention_heads,
         hidden_size=cfg.hidden_size,
     )
     fused_path = tmp / "model.fused.onnx"
     fused.save_model_to_file(str(fused_path))
     quantize_dynamic(
-        str(fused_path), str(tmp / ONNX_NAME), weight_type=QuantType.QInt8, per_channel=True,
+        str(fused_path),
+        str(tmp / ONNX_NAME),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
         # Fused contrib ops defeat shape inference; their outputs are float.
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
@@ -173,9 +183,7 @@ class OnnxMiniLM(Embeddings):
 
             src = self.src or minilm_path()
             path = ensure_onnx_model(self.cache_dir, src)
-            max_len = json.loads((src / "sentence_bert_config.json").read_text())[
-                "max_seq_length"
-            ]
+            max_len = json.loads((src / "sentence_bert_config.json").read_text())["max_seq_length"]
             tok = Tokenizer.from_file(str(src / "tokenizer.json"))
             tok.enable_truncation(max_len)
             tok.no_padding()

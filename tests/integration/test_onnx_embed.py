@@ -65,9 +65,7 @@ def test_empty_input() -> None:
     assert OnnxMiniLM(Path("/nonexistent")).embed_documents([]) == []
 
 
-def test_another_install_of_the_same_weights_reuses_the_model(
-    built: Path, tmp_path: Path
-) -> None:
+def test_another_install_of_the_same_weights_reuses_the_model(built: Path, tmp_path: Path) -> None:
     import shutil
 
     from rag.model_files import minilm_path

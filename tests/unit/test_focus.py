@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import addresses, answering_passages
+from rag.focus import addresses, answering_passages
 from rag.schema import Evidence
 
 GREETED = "RIA Novosti reports that North Korean leader Kim Jong Un personally greeted Putin."
@@ -87,8 +87,26 @@ def test_answering_passages_need_score_answer_type_and_focus() -> None:
 def test_untyped_questions_need_a_clearly_stronger_passage() -> None:
     question = "Which outlet reported that Putin published an op-ed before his arrival?"
     quote = "Meduza reports that hours before his arrival, Putin published an op-ed."
-    assert answering_passages(question, [_ev(1, quote, 0.62)], 0.6) == []
-    assert len(answering_passages(question, [_ev(1, quote, 0.78)], 0.6)) == 1
+    assert answering_passages(question, [_ev(1, quote, 0.62)], 0.6, [0.3]) == []
+    assert len(answering_passages(question, [_ev(1, quote, 0.78)], 0.6, [0.3])) == 1
+
+
+def test_untyped_questions_need_a_specific_passage_or_the_drafts_names() -> None:
+    question = "Which country did Putin visit right after North Korea?"
+    lead = _ev(1, "Russian President Vladimir Putin is on his first visit to North Korea.", 0.7)
+    # about the question's names only: not quoted, whatever its score
+    assert answering_passages(question, [lead], 0.6, [0.1]) == []
+    assert answering_passages(question, [lead], 0.6, [0.2]) == [lead]
+    # the model named Kim and Russia; the passage holds Russia only
+    draft = "Kim Jong Un made a rare visit to Russia last year [3]."
+    assert answering_passages(question, [lead], 0.6, [0.1], draft) == []
+    # a draft that failed the check but whose names the passage holds
+    question = "Which countries did South Korean President Yoon's Central Asia tour include?"
+    tour = _ev(1, "Yoon's Central Asia tour took in Turkmenistan and Kazakhstan.", 0.66)
+    draft = "South Korea's Central Asia Tour included Turkmenistan and Kazakhstan [1]."
+    assert answering_passages(question, [tour], 0.6, [0.03]) == []
+    assert answering_passages(question, [tour], 0.6, [0.03], draft) == [tour]
+    assert answering_passages(question, [tour], 0.6, [0.03], "Not found in the articles.") == []
 
 
 def test_nothing_is_quoted_for_an_unrelated_question() -> None:
