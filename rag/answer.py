@@ -18,7 +18,7 @@ from rag import prompts
 from rag.cite import CitationChecker, looks_like_abstention, strip_markers
 from rag.config import Settings
 from rag.embed import embed_matrix
-from rag.focus import addresses, answering_passages, covers_question, specificity
+from rag.focus import addresses, answering_passages, covers_question, is_typed, specificity
 from rag.retrieve import (
     Candidate,
     Retriever,
@@ -177,13 +177,11 @@ class Answerer:
         return max(e.score for e in evidence) >= self.settings.retrieval.min_relevance
 
     def _quotable(self, question: str, evidence: list[Evidence], draft: str) -> list[Evidence]:
-        """Passages safe to quote when the model's draft fails (see `answering_passages`)."""
+        """Passages safe to quote when the model's draft fails (see `answering_passages`). Only
+        an untyped question looks at specificity, so only it pays for the embeddings."""
+        gaps = None if is_typed(question) else specificity(self.embeddings, question, evidence)
         return answering_passages(
-            question,
-            evidence,
-            self.settings.retrieval.min_quote_score,
-            specificity(self.embeddings, question, evidence),
-            draft,
+            question, evidence, self.settings.retrieval.min_quote_score, gaps, draft
         )
 
     # -- the whole flow --------------------------------------------------------------------------

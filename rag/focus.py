@@ -56,8 +56,9 @@ def addresses(question: str, quotes: Sequence[str], answer: str | None = None) -
     - A "when" / "how many" answer holds a date / number at all (when the answer is given).
     """
     joined = " ".join(quotes)
+    cited_words = content_words(joined)
     names = question_names(question)
-    if names and not any(w in content_words(joined) for e in names for w in content_words(e)):
+    if names and not any(w in cited_words for e in names for w in content_words(e)):
         return False
     if (
         answer is not None
@@ -69,7 +70,7 @@ def addresses(question: str, quotes: Sequence[str], answer: str | None = None) -
     focus = {_root(w) for w in content_words(expand_query(question)) - name_words}
     if not focus:
         return True
-    if focus & {_root(w) for w in content_words(joined)}:
+    if focus & {_root(w) for w in cited_words}:
         return True
     # "On what date did the summit take place?": nothing specific to find beyond the names, so a
     # cited date (or number, for "how many") is the answer. "What date did he leave?" still
@@ -107,15 +108,16 @@ def answering_passages(
     to check, so they need a higher score and one more sign that the passage answers them: it is
     specific to the question (`specificity`, see SPECIFIC_GAP, per passage), or it holds the new
     names of the model's own unverified draft ("... included Turkmenistan and Kazakhstan")."""
-    typed = answer_type_match(question, "") != 0.5
+    typed = is_typed(question)
     claimed = draft_names(question, draft)
     gaps = list(specificity) if specificity is not None else [0.0] * len(evidence)
 
     def untyped_ok(e: Evidence, gap: float) -> bool:
         if e.score < min_score + 0.05:
             return False
-        held = content_words(f"{e.quote} {name_variants(e.quote)}")
-        return gap >= SPECIFIC_GAP or bool(claimed and claimed <= held)
+        if gap >= SPECIFIC_GAP:
+            return True
+        return bool(claimed) and claimed <= content_words(f"{e.quote} {name_variants(e.quote)}")
 
     return [
         e
@@ -126,6 +128,11 @@ def answering_passages(
             or (not typed and untyped_ok(e, gap))
         )
     ][:2]
+
+
+def is_typed(question: str) -> bool:
+    """Does the question say what kind of answer it wants (a person, a date, a number)?"""
+    return answer_type_match(question, "") != 0.5
 
 
 def draft_names(question: str, draft: str) -> set[str]:

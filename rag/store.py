@@ -197,8 +197,8 @@ class _Guarded:
 
 
 class NewsStore:
-    """Articles and chunks in Chroma. Every change to the chunks sets a new `generation()` (and
-    bumps the in-process `revision`), so derived indexes know to rebuild."""
+    """Articles and chunks in Chroma. Every change to the chunks sets a new `generation()`, so
+    derived indexes know to rebuild."""
 
     def __init__(self, settings: Settings, embeddings: Embeddings, client: Any = None) -> None:
         self.settings = settings
@@ -210,7 +210,6 @@ class NewsStore:
         self._open(client if client is not None else make_client(settings))
         self.chunks = _Guarded(self, "chunks")
         self.articles_col = _Guarded(self, "articles")
-        self.revision = 0
 
     def _open(self, client: Any) -> None:
         self.client = client
@@ -254,7 +253,6 @@ class NewsStore:
         # Before a change and after it: an index saved while a write was in flight carries a
         # generation that the write's second bump retires.
         self.chunks.modify(metadata={"generation": uuid.uuid4().hex})
-        self.revision += 1
 
     def read_all(
         self, collection: Any, include: list[str], ids: Sequence[str] | None = None
@@ -312,10 +310,10 @@ class NewsStore:
         """Text and metadata of the given chunks, by id (missing ids are left out)."""
         if not ids:
             return {}
-        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
-        docs, metas = got["documents"] or [], got["metadatas"] or []
+        got = self.read_all(self.chunks, ["documents", "metadatas"], ids)
         return {
-            i: (d or "", dict(m or {})) for i, d, m in zip(got["ids"], docs, metas, strict=False)
+            i: (d or "", dict(m or {}))
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False)
         }
 
     def dense_search(
@@ -394,7 +392,6 @@ class NewsStore:
 
     def set_also_in(self, article_id: str, outlets: Sequence[str]) -> None:
         self.articles_col.update(ids=[article_id], metadatas=[{"also_in": "|".join(outlets)}])
-        self.revision += 1
 
     def remove(self, article_id: str) -> bool:
         """Delete an article and its chunks. The article record goes first: an interrupted removal
