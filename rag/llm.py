@@ -11,12 +11,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -34,6 +36,37 @@ def _to_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
     return [{"role": _ROLE.get(m.type, "user"), "content": str(m.content)} for m in messages]
 
 
+_PARAMS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _no_amx_buffers() -> Iterator[None]:
+    """Load a model without llama.cpp's extra weight buffers where the build uses AMX.
+
+    llama-cpp-python builds ggml for the build machine's CPU. On a Xeon with AMX the weights go
+    into AMX tile buffers, and in a sandbox that does not grant AMX state to the process the
+    first multi-token prompt dies with a general protection fault (seen on these machines:
+    llama.cpp 0.3.36, `AMX_INT8 = 1`). Without the extra buffers the AVX-512 kernels run."""
+    from llama_cpp import llama_cpp  # the bindings module that llama_cpp.Llama reads
+
+    if b"AMX_INT8 = 1" not in llama_cpp.llama_print_system_info():
+        yield
+        return
+    with _PARAMS_LOCK:
+        default = llama_cpp.llama_model_default_params
+
+        def params() -> Any:
+            p = default()
+            p.use_extra_bufts = False
+            return p
+
+        llama_cpp.llama_model_default_params = params
+        try:
+            yield
+        finally:
+            llama_cpp.llama_model_default_params = default
+
+
 class LlamaCppChat(BaseChatModel):
     """A llama.cpp model in this process. One lock: a llama context serves one request at a time."""
 
@@ -47,6 +80,7 @@ class LlamaCppChat(BaseChatModel):
     max_tokens: int = 256
     _llama: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _logprobs: list[float] = PrivateAttr(default_factory=list)
 
     @property
     def _llm_type(self) -> str:
@@ -58,22 +92,49 @@ class LlamaCppChat(BaseChatModel):
 
             # llama-cpp-python defaults to half the cores for generation; on 2 cores that is one.
             threads = self.n_threads or os.cpu_count() or 1
-            self._llama = Llama(
-                model_path=self.model_path,
-                n_ctx=self.n_ctx,
-                n_threads=threads,
-                n_threads_batch=threads,
-                n_batch=self.n_batch,
-                verbose=False,
-            )
+            with _no_amx_buffers():
+                self._llama = Llama(
+                    model_path=self.model_path,
+                    n_ctx=self.n_ctx,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    n_batch=self.n_batch,
+                    verbose=False,
+                )
+            self._record_logprobs(self._llama)
         return self._llama
 
+    def _record_logprobs(self, llama: Any) -> None:
+        """Keep each sampled token's log-probability in self._logprobs. llama.cpp's own
+        `logprobs` needs logits_all=True, which keeps the logits of every prompt token (n_ctx x
+        152k floats) and slows the prompt; its logits_processor hook crashes in 0.3.x. The
+        context still holds the last position's logits right after sampling, so they are read
+        there: the same number, for the cost of one log-sum-exp per generated token."""
+        sample = llama.sample
+        n_vocab = llama.n_vocab()
+        recorded = self._logprobs
+
+        def sample_and_record(*args: Any, **kwargs: Any) -> int:
+            token = sample(*args, **kwargs)
+            try:
+                ptr = llama._ctx.get_logits_ith(-1)
+                logits = np.ctypeslib.as_array(ptr, shape=(n_vocab,))
+                top = float(logits.max())
+                lse = top + float(np.log(np.exp(logits - top).sum()))
+                recorded.append(float(logits[token]) - lse)
+            except Exception:  # a signal lost, never an answer
+                pass
+            return int(token)
+
+        llama.sample = sample_and_record
+
     def _params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
-        return {
+        params = {
             "temperature": kwargs.get("temperature", self.temperature),
             "max_tokens": kwargs.get("max_tokens", self.max_tokens),
             "stop": stop,
         }
+        return params
 
     def _generate(
         self,
@@ -96,13 +157,22 @@ class LlamaCppChat(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         with self._lock:
             llama = self._model()
+            recorded = self._logprobs
+            recorded.clear()
             stream = llama.create_chat_completion(
                 messages=_to_dicts(messages), stream=True, **self._params(stop, kwargs)
             )
+            taken = 0
             for part in stream:
-                delta = part["choices"][0].get("delta", {}).get("content") or ""
-                if delta:
-                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
+                choice = part["choices"][0]
+                delta = choice.get("delta", {}).get("content") or ""
+                fresh, taken = recorded[taken:], len(recorded)
+                fresh = fresh if kwargs.get("logprobs") else []
+                if delta or fresh:
+                    chunk = ChatGenerationChunk(
+                        message=AIMessageChunk(content=delta),
+                        generation_info={"logprobs": {"token_logprobs": fresh}} if fresh else None,
+                    )
                     if run_manager:
                         run_manager.on_llm_new_token(delta, chunk=chunk)
                     yield chunk
