@@ -397,6 +397,15 @@ def write_report(
         parts += ["## RealTimeQA", "", realtimeqa_table(rtqa), ""]
         if rtqa.get("status") == "ok" and rtqa.get("weeks"):
             _rtqa_plot(out, rtqa)
+        if rtqa.get("stages"):
+            from eval.rtqa_stages import plot_risk_coverage, stage_table
+            from rag.decide import load_calibration
+
+            parts += ["### Answerable questions, stage recall, cross-week false answers", "",
+                      stage_table(rtqa["stages"]), "",
+                      "Risk-coverage: `realtimeqa_risk_coverage.png`.", ""]  # fmt: skip
+            plot_risk_coverage(rtqa.get("curve") or [], load_calibration().threshold,
+                               out / "realtimeqa_risk_coverage.png")  # fmt: skip
     tables = "\n".join(parts)
     body = [f"# Evaluation run {config.get('started', '')}", "", _config_line(config), "", tables]
     if rows:

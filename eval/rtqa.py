@@ -26,6 +26,7 @@ from eval.report import (
     error_output,
     product_output,
 )
+from eval.rtqa_stages import risk_coverage, stage_flags, stage_summary, week_text
 
 
 class ModelSource(Protocol):
@@ -151,37 +152,60 @@ def _summary(rows: Sequence[Row]) -> dict[str, Any]:
     }
 
 
+def _ask(news: Any, qa: dict[str, Any], lookup: Any, corpus: str, pipeline: str) -> Row:
+    """One question through the product, scored, with its stage columns and decision inputs."""
+    gold = gold_choice(qa)
+    t0 = time.perf_counter()
+    try:
+        answer = news.ask(qa["question_sentence"])
+        out = product_output(answer, lookup, (time.perf_counter() - t0) * 1000, answer.draft)
+    except Exception as exc:  # a failed question is a wrong answer, not a crashed run
+        return {**_score(qa, error_output(exc, (time.perf_counter() - t0) * 1000), pipeline),
+                "answerable": False, "draft_correct": False}  # fmt: skip
+    row = {**_score(qa, out, pipeline), **stage_flags(gold, answer, corpus)}
+    # Would the draft have been right had it been answered? What the decision is fitted on.
+    row["draft_correct"] = pipeline == "product" and rtqa_correct(
+        strip_markers(answer.draft or ""), qa["choices"], gold
+    )
+    return row
+
+
+class Week:
+    """One week's store, its questions and its articles' text."""
+
+    def __init__(self, models: ModelSource, folder: Path, week: str, limit: int | None) -> None:
+        self.name = week
+        self.qas = read_jsonl(folder / f"{week}_qa.jsonl")[:limit]
+        self.gcs = folder / f"{week}_gcs.jsonl"
+        self.news = models.news()
+        self.report = self.news.ingest([self.gcs])
+        self.lookup = article_lookup(self.news)
+        self.corpus = week_text(self.news)
+
+
 def run_week(
-    models: ModelSource, folder: Path, week: str, limit: int | None, with_baseline: bool
+    models: ModelSource, week: Week, with_baseline: bool
 ) -> tuple[dict[str, Any], list[Row]]:
     from tqdm import tqdm
 
-    qas = read_jsonl(folder / f"{week}_qa.jsonl")[:limit]
-    gcs = folder / f"{week}_gcs.jsonl"
-    news = models.news()
-    report = news.ingest([gcs])
-    lookup = article_lookup(news)
+    qas = week.qas
     rows: list[Row] = []
-    bar = tqdm(total=len(qas) * (2 if with_baseline else 1), desc=f"rtqa {week}", unit="q")
+    bar = tqdm(total=len(qas) * (2 if with_baseline else 1), desc=f"rtqa {week.name}", unit="q")
     for qa in qas:  # open-ended: the choices are never shown to either pipeline
-        t0 = time.perf_counter()
-        try:
-            out = product_output(news.ask(qa["question_sentence"]), lookup,
-                                 (time.perf_counter() - t0) * 1000)  # fmt: skip
-        except Exception as exc:  # a failed question is a wrong answer, not a crashed run
-            out = error_output(exc, (time.perf_counter() - t0) * 1000)
-        rows.append(_score(qa, out, "product"))
+        rows.append(_ask(week.news, qa, week.lookup, week.corpus, "product"))
         bar.update()
     chunks = 0
     if with_baseline:
         base = models.baseline()
-        chunks = base.add(raw_articles(gcs))
+        chunks = base.add(raw_articles(week.gcs))
         for qa in qas:
             rows.append(_score(qa, baseline_output(base.ask(qa["question_sentence"])), "baseline"))
             bar.update()
     bar.close()
+    report = week.report
     week_summary: dict[str, Any] = {
-        "week": week, "questions": len(qas), "articles": len(report.added) + len(report.unchanged),
+        "week": week.name, "questions": len(qas),
+        "articles": len(report.added) + len(report.unchanged),
         "ingest": report.summary(), "baseline_chunks": chunks,
     }  # fmt: skip
     for p in PIPELINES:
@@ -190,20 +214,43 @@ def run_week(
     return week_summary, rows
 
 
+def run_cross_week(weeks: Sequence[Week]) -> list[Row]:
+    """Each week's questions asked of the next week's store (the last week's of the first):
+    nothing there answers them, so every answer is false."""
+    from tqdm import tqdm
+
+    rows: list[Row] = []
+    if len(weeks) < 2:
+        return rows
+    for i, asked in enumerate(weeks):
+        store = weeks[(i + 1) % len(weeks)]
+        for qa in tqdm(asked.qas, desc=f"cross {asked.name}->{store.name}", unit="q"):
+            row = _ask(store.news, qa, store.lookup, store.corpus, "product-xweek")
+            rows.append({**row, "week": asked.name, "store_week": store.name})
+    return rows
+
+
 def run(
     models: ModelSource,
     folder: Path,
     weeks: Sequence[str],
     limit: int | None = None,
     with_baseline: bool = True,
+    cross_week: bool = True,
 ) -> dict[str, Any]:
-    """Every chosen week, each in fresh stores; per-week and overall summaries plus rows."""
+    """Every chosen week in its own fresh store; per-week and overall summaries, the stage table,
+    cross-week false answers and the risk-coverage curve."""
     summaries: list[dict[str, Any]] = []
     rows: list[Row] = []
-    for week in weeks:
-        summary, week_rows = run_week(models, folder, week, limit, with_baseline)
+    stores: list[Week] = []
+    for name in weeks:
+        week = Week(models, folder, name, limit)
+        stores.append(week)
+        summary, week_rows = run_week(models, week, with_baseline)
         summaries.append(summary)
-        rows += [{**r, "week": week} for r in week_rows]
+        rows += [{**r, "week": name} for r in week_rows]
+    if cross_week:
+        rows += run_cross_week(stores)
     overall: dict[str, Any] = {
         "week": "all", "questions": sum(s["questions"] for s in summaries),
         "articles": sum(s["articles"] for s in summaries),
@@ -212,4 +259,5 @@ def run(
         mine = [r for r in rows if r["pipeline"] == p]
         overall[p] = _summary(mine) if mine else None
     return {"status": "ok", "folder": str(folder), "weeks": summaries, "overall": overall,
+            "stages": stage_summary(rows), "curve": risk_coverage(rows),
             "rows": rows}  # fmt: skip

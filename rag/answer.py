@@ -6,21 +6,26 @@ verify citations -> answer, or the extractive fallback, or the plain NOT_FOUND s
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag import prompts
-from rag.cite import CitationChecker, looks_like_abstention, strip_markers
+from rag.cite import CitationChecker, Verified, looks_like_abstention, strip_markers
 from rag.config import Settings
+from rag.decide import features, load_calibration, token_logprobs
 from rag.embed import embed_matrix
-from rag.focus import addresses, answering_passages, covers_question, is_typed, specificity
+from rag.llm import LlamaCppChat
 from rag.retrieve import (
     Candidate,
+    Hit,
     Retriever,
     candidate_sentences,
     expand_query,
@@ -148,7 +153,8 @@ class Answerer:
             rewritten = f"{recent[-1][0]} {question}"
         return rewritten
 
-    def gather(self, question: str, filters: Filters | None) -> list[Evidence]:
+    def gather(self, question: str, filters: Filters | None) -> tuple[list[Hit], list[Evidence]]:
+        """The chunks retrieved, and the passages chosen from them for the model."""
         query = expand_query(question)
         query_vec = self.embeddings.embed_query(query)
         hits = self.retriever.search(query, query_vec, filters)
@@ -156,10 +162,10 @@ class Answerer:
             c for c in candidate_sentences(hits) if not is_injection(c.text)
         ]
         if not candidates:
-            return []
+            return hits, []
         vecs = embed_matrix(self.embeddings, [c.text for c in candidates])
         idf, rarest = self.retriever.idf()
-        return select_evidence(
+        return hits, select_evidence(
             query,
             query_vec,
             candidates,
@@ -176,13 +182,29 @@ class Answerer:
             return False
         return max(e.score for e in evidence) >= self.settings.retrieval.min_relevance
 
-    def _quotable(self, question: str, evidence: list[Evidence], draft: str) -> list[Evidence]:
-        """Passages safe to quote when the model's draft fails (see `answering_passages`). Only
-        an untyped question looks at specificity, so only it pays for the embeddings."""
-        gaps = None if is_typed(question) else specificity(self.embeddings, question, evidence)
-        return answering_passages(
-            question, evidence, self.settings.retrieval.min_quote_score, gaps, draft
-        )
+    def _draft(self, evidence: list[Evidence], question: str) -> Iterator[tuple[str, list[float]]]:
+        """The model's answer from the numbered passages, piece by piece, with the token
+        log-probabilities of each piece when the backend gives them."""
+        messages = [
+            SystemMessage(prompts.render("answer_system", not_found=NOT_FOUND)),
+            HumanMessage(
+                prompts.render("answer_user", passages=format_passages(evidence), question=question)
+            ),
+        ]
+        model = self._chat_model()
+        extra = logprob_kwargs(model)
+        started = False
+        try:
+            for chunk in model.stream(messages, **extra):
+                started = True
+                yield str(chunk.content), token_logprobs(chunk.response_metadata)
+        except Exception:
+            # A server that refuses `logprobs` (llama-cpp-python's, without logits_all) fails
+            # before the first token: ask again without it; the decision imputes the signal.
+            if started or not extra:
+                raise
+            for chunk in model.stream(messages):
+                yield str(chunk.content), []
 
     # -- the whole flow --------------------------------------------------------------------------
 
@@ -192,23 +214,25 @@ class Answerer:
         t0 = time.perf_counter()
         question = check_question(question)
         standalone = self.condense(question, history)
-        evidence = self.gather(standalone, filters)
+        hits, evidence = self.gather(standalone, filters)
         t_retrieved = time.perf_counter()
         retrieve_ms = (t_retrieved - t0) * 1000
+        draft, first = "", None
+        signals: dict[str, float | None] = {}
 
         def done(
             text: str,
             cites: list[Citation],
-            abstained: bool,
             mode: str,
             note: str = "",
-            first: float | None = None,
             dropped: list[str] | None = None,
+            confidence: float | None = None,
         ) -> Answer:
+            abstained = mode == "abstain"
             return Answer(
                 question=question,
-                text=text,
-                citations=cites,
+                text=NOT_FOUND if abstained else text,
+                citations=[] if abstained else cites,
                 abstained=abstained,
                 timings=Timings(
                     round(retrieve_ms, 1),
@@ -219,27 +243,22 @@ class Answerer:
                 note=note,
                 evidence=evidence,
                 dropped=dropped or [],
+                reason=note if abstained else "",
+                draft=draft,
+                confidence=confidence,
+                retrieved=[h.text for h in hits],
+                features=signals,
             )
 
         if not self.relevant(standalone, evidence):
-            yield done(
-                NOT_FOUND, [], True, "abstain", "No passage in the articles is on this topic."
-            )
+            yield done("", [], "abstain", NOTHING_ON_TOPIC)
             return
 
-        messages = [
-            SystemMessage(prompts.render("answer_system", not_found=NOT_FOUND)),
-            HumanMessage(
-                prompts.render(
-                    "answer_user", passages=format_passages(evidence), question=standalone
-                )
-            ),
-        ]
-        draft, first = "", None
+        logprobs: list[float] = []
         deadline = t0 + self.settings.llm.timeout_s
         try:
-            for chunk in self._chat_model().stream(messages):
-                piece = str(chunk.content)
+            for piece, lps in self._draft(evidence, standalone):
+                logprobs += lps
                 if not piece:
                     continue
                 first = first or time.perf_counter()
@@ -255,38 +274,81 @@ class Answerer:
                 f"The language model could not answer ({type(exc).__name__}: {exc}). "
                 "These are the most relevant passages from the articles, quoted."
             )
-            yield done(text, cites, False, "extractive", note, first)
+            yield done(text, cites, "extractive", note)
             return
 
+        cfg = self.settings.retrieval
+        top = max(e.score for e in evidence)
+        second = cfg.second_pass_passages if top >= cfg.second_pass_min_score else 0
+        if looks_like_abstention(draft) and second:
+            # A small model often declines with the answering passage among eight, and finds it
+            # among three: ask once more with only the best-scoring passages.
+            evidence = renumbered(sorted(evidence, key=lambda e: -e.score)[:second])
+            retry, retry_logprobs = "", []
+            with contextlib.suppress(Exception):  # on failure the first "not found" stands
+                for piece, lps in self._draft(evidence, standalone):
+                    retry += piece
+                    retry_logprobs += lps
+            signals["second_pass"] = 1.0  # not a decision input: eval reads what it did
+            if retry.strip() and not looks_like_abstention(retry):
+                draft, logprobs = retry, retry_logprobs
+        if looks_like_abstention(draft):
+            yield done("", [], "abstain", MODEL_FOUND_NONE)
+            return
         verified = self.checker.check(draft, evidence)
         if verified.abstained:
-            declined = looks_like_abstention(draft)
-            quotable = self._quotable(standalone, evidence, draft)
-            if not quotable and not declined and covers_question(standalone, evidence):
-                quotable = evidence[:2]
-            if quotable:
-                text, cites = extractive_answer(quotable)
-                note = (
-                    "The model found no answer, but this passage speaks to the question; quoted."
-                    if declined
-                    else "The model's answer could not be verified against the articles; "
-                    "quoting them."
-                )
-                yield done(text, cites, False, "extractive", note, first, verified.dropped)
-                return
-        if not verified.abstained and not addresses(
-            standalone, [c.quote for c in verified.citations], verified.text
-        ):
-            quotable = self._quotable(standalone, evidence, draft)
-            if quotable:
-                text, cites = extractive_answer(quotable)
-                note = "The model's answer did not address the question; this passage does."
-                yield done(text, cites, False, "extractive", note, first, [verified.text])
-                return
-            note = "The model's answer did not address the question; nothing in the articles does."
-            yield done(NOT_FOUND, [], True, "abstain", note, first, [verified.text])
+            yield done("", [], "abstain", unsupported_reason(draft, verified), verified.dropped)
             return
-        mode = "abstain" if verified.abstained else "llm"
-        yield done(
-            verified.text, verified.citations, verified.abstained, mode, "", first, verified.dropped
-        )
+        calibration = load_calibration()
+        signals.update(features(standalone, evidence, verified, logprobs))
+        p = calibration.probability(signals)
+        threshold = self.settings.citations.min_confidence
+        threshold = calibration.threshold if threshold is None else threshold
+        if p < threshold:
+            note = (
+                f"The draft answer ({short(strip_markers(verified.text))}) is too likely to be "
+                f"wrong: confidence {p:.2f}, below the {threshold:.2f} needed."
+            )
+            yield done("", [], "abstain", note, verified.dropped, round(p, 3))
+            return
+        yield done(verified.text, verified.citations, "llm", "", verified.dropped, round(p, 3))
+
+
+def renumbered(evidence: list[Evidence]) -> list[Evidence]:
+    return [dataclasses.replace(e, n=i) for i, e in enumerate(evidence, 1)]
+
+
+NOTHING_ON_TOPIC = "No passage in the articles is on this topic."
+MODEL_FOUND_NONE = "The model found no answer in the closest passages."
+
+
+def short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
+
+
+def unsupported_reason(draft: str, verified: Verified) -> str:
+    """Why a draft failed the citation check, naming what no passage supports, as written."""
+    plain = strip_markers(draft)
+    named: list[str] = []
+    for check in verified.checks:
+        for term in check.missing:
+            found = re.search(rf"\b{re.escape(term)}\b", plain, re.IGNORECASE)
+            if found and found.group() not in named:
+                named.append(found.group())
+    if named:
+        return f"The answer named {', '.join(named[:3])}, which no passage supports."
+    return f"No passage supports the draft answer {short(plain)}."
+
+
+def logprob_kwargs(model: BaseChatModel) -> dict[str, Any]:
+    """Ask for token log-probabilities where the backend takes the OpenAI `logprobs` flag: the
+    in-process llama.cpp model and any OpenAI-compatible server. Others give none, and the
+    decision uses its training mean for them."""
+    if isinstance(model, LlamaCppChat):
+        return {"logprobs": True}
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError:  # pragma: no cover - a dependency
+        return {}
+    return {"logprobs": True} if isinstance(model, ChatOpenAI) else {}

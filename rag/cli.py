@@ -134,6 +134,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print(final.text)
     if final.note:
         print(f"({final.note})")
+    if final.abstained:
+        for e in final.closest():
+            print(f"  closest: {e.outlet or 'unknown'}, {e.published or 'undated'}: “{e.quote}”")
     for c in final.citations:
         flag = "" if c.supported else " (unsupported)"
         print(f"[{c.n}] {c.outlet}, {c.published or 'undated'}: “{c.quote}”{flag}")

@@ -1,20 +1,14 @@
-"""Does a passage or an answer speak to what was asked? The checks after citation support: a
-true, cited sentence about the wrong thing answers nothing, and a passage is only quoted in the
-model's place when it clearly answers the question."""
+"""Does an answer's cited passage speak to what was asked? A true, cited sentence about the wrong
+thing answers nothing. This is one input of the calibrated decision (rag.decide), not a veto."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
-import numpy as np
-from langchain_core.embeddings import Embeddings
-
-from rag.cite import looks_like_abstention, strip_markers
-from rag.embed import embed_matrix
+from rag.cite import strip_markers
 from rag.retrieve import answer_type_match, expand_query
-from rag.schema import Evidence
-from rag.text import STOPWORDS, content_words, entities, name_variants, words
+from rag.text import content_words, entities, words
 
 _GENERIC = frozenset(
     [
@@ -82,84 +76,3 @@ def question_names(question: str) -> set[str]:
     """The question's capitalised words except its first ("Which", "Give", "Besides")."""
     first = words(question)[:1]
     return {e for e in entities(question) if [e] != first}
-
-
-# How much closer a passage must be to the whole question than to the question's bare names to
-# count as answering it. Measured on the seeds (MiniLM cosine): passages that answer an untyped
-# question sit 0.28-0.30 closer; the lead "Putin is on his first visit to North Korea in 24 years"
-# sits 0.11 closer to "Which country did Putin visit right after North Korea?", which it does not
-# answer.
-SPECIFIC_GAP = 0.15
-
-
-def answering_passages(
-    question: str,
-    evidence: Sequence[Evidence],
-    min_score: float,
-    specificity: Sequence[float] | None = None,
-    draft: str = "",
-) -> list[Evidence]:
-    """Passages that answer the question by themselves: highly relevant, holding the kind of
-    answer asked for (a date for "when", names for "who", a number for "how many") and the
-    question's focus words. A small model often declines ("not found") with such a passage in
-    front of it; quoting it is safe because the quote is the article's own words.
-
-    Questions that do not say what kind of answer they want ("which", "what") give no answer type
-    to check, so they need a higher score and one more sign that the passage answers them: it is
-    specific to the question (`specificity`, see SPECIFIC_GAP, per passage), or it holds the new
-    names of the model's own unverified draft ("... included Turkmenistan and Kazakhstan")."""
-    typed = is_typed(question)
-    claimed = draft_names(question, draft)
-    gaps = list(specificity) if specificity is not None else [0.0] * len(evidence)
-
-    def untyped_ok(e: Evidence, gap: float) -> bool:
-        if e.score < min_score + 0.05:
-            return False
-        if gap >= SPECIFIC_GAP:
-            return True
-        return bool(claimed) and claimed <= content_words(f"{e.quote} {name_variants(e.quote)}")
-
-    return [
-        e
-        for e, gap in zip(evidence, gaps, strict=True)
-        if addresses(question, [e.quote])
-        and (
-            (typed and e.score >= min_score and answer_type_match(question, e.quote) == 1.0)
-            or (not typed and untyped_ok(e, gap))
-        )
-    ][:2]
-
-
-def is_typed(question: str) -> bool:
-    """Does the question say what kind of answer it wants (a person, a date, a number)?"""
-    return answer_type_match(question, "") != 0.5
-
-
-def draft_names(question: str, draft: str) -> set[str]:
-    """Words of the names a draft answer gives that the question does not already hold."""
-    if not draft or looks_like_abstention(draft):
-        return set()
-    asked = content_words(f"{question} {name_variants(question)}")
-    return {w for e in entities(strip_markers(draft)) for w in content_words(e)} - asked
-
-
-def covers_question(question: str, evidence: list[Evidence]) -> bool:
-    """The best passage names every content word of the question: quoting it is a safe answer."""
-    if not evidence:
-        return False
-    q = {w for w in words(question) if w not in STOPWORDS and len(w) > 2}
-    top = set(words(evidence[0].quote))
-    return bool(q) and q <= top
-
-
-def specificity(embeddings: Embeddings, question: str, evidence: Sequence[Evidence]) -> list[float]:
-    """Per passage: cosine to the whole question minus cosine to the question's names alone. A
-    passage that is only about the names (the story's lead) scores near zero."""
-    if not evidence:
-        return []
-    names = " ".join(sorted(question_names(question)))
-    if not names:
-        return [1.0] * len(evidence)  # nothing to be "only about"
-    vecs = embed_matrix(embeddings, [question, names] + [e.quote for e in evidence])
-    gaps = vecs[2:] @ vecs[0] - vecs[2:] @ vecs[1]
-    return [float(g) for g in np.asarray(gaps)]

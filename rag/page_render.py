@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.cite import UNSUPPORTED_MARK, answer_sentences
+from rag.cite import UNSUPPORTED_MARK, answer_sentences, looks_like_abstention
 from rag.config import Settings
 from rag.schema import Answer, Article, Citation, IngestReport, source_file
 
@@ -121,12 +121,35 @@ def citation_list(answer: Answer) -> str:
     )
 
 
+def why_no_answer(answer: Answer) -> str:
+    """The fold under an abstention: the reason, the rejected draft, the closest passages."""
+    reason = answer.reason or answer.note
+    if not answer.abstained or not reason:
+        return ""
+    draft = " ".join(answer.draft.split())
+    shown = f'<p class="why-draft">The model’s draft: “{esc(draft)}”</p>' if (
+        draft and not looks_like_abstention(draft)
+    ) else ""
+    closest = "".join(
+        f'<li><div class="meta">{esc(e.outlet or "Unknown outlet")} · '
+        f"{esc(e.published or 'undated')} · <em>{esc(e.title)}</em></div>"
+        f'<div class="quote">“{esc(" ".join(e.quote.split()))}”</div></li>'
+        for e in answer.closest()
+    )
+    listed = f'<p>The closest passages:</p><ol class="cites">{closest}</ol>' if closest else ""
+    return (
+        f'<details class="why"><summary>Why no answer?</summary><p>{esc(reason)}</p>'
+        f"{shown}{listed}</details>"
+    )
+
+
 def _answer_block(answer: Answer) -> str:
     if answer.abstained:
-        body = f'<p class="abstain">{esc(answer.text)}</p>'
+        body = f'<p class="abstain">{esc(answer.text)}</p>{why_no_answer(answer)}'
     else:
         body = f'<div class="answer-text">{answer_body(answer)}</div>{citation_list(answer)}'
-    note = f'<p class="note">{esc(answer.note)}</p>' if answer.note else ""
+    shown_note = answer.note and not (answer.abstained and answer.note == answer.reason)
+    note = f'<p class="note">{esc(answer.note)}</p>' if shown_note else ""
     secs = answer.timings.total_ms / 1000
     foot = f'<p class="timing">{secs:.1f} s</p>' if secs > 0 else ""
     return f"{note}{body}{foot}"
@@ -396,7 +419,9 @@ button.cite { font: inherit; font-size: 0.78em; font-weight: 600; vertical-align
   border-radius: 0.35em; border: 1px solid var(--color-accent);
   background: var(--color-accent-soft); color: var(--body-text-color); }
 button.cite:hover { background: var(--color-accent); color: white; }
-.cites-box summary { cursor: pointer; font-size: 0.85em; margin-top: 0.3rem; }
+.cites-box summary, .why summary { cursor: pointer; font-size: 0.85em; margin-top: 0.3rem; }
+.why { font-size: 0.9em; color: var(--body-text-color-subdued); }
+.why .cites li { display: block; }
 .cites, .src-list, .upload-report { list-style: none; padding: 0; margin: 0.4rem 0 0; }
 .cites { font-size: 0.88em; }
 .cites li, .src { display: flex; gap: 0.5rem; align-items: flex-start; margin: 0.35rem 0; }

@@ -110,10 +110,21 @@ class Answer:
     note: str = ""  # a plain-language remark for the user, e.g. why the extractive fallback ran
     evidence: list[Evidence] = field(default_factory=list)  # what the model saw (for eval/debug)
     dropped: list[str] = field(default_factory=list)  # answer sentences removed as unsupported
+    reason: str = ""  # why there is no answer, in plain words; "" when answered
+    draft: str = ""  # the model's own words before the checks
+    confidence: float | None = None  # the calibrated probability the answer is right (rag.decide)
+    retrieved: list[str] = field(default_factory=list)  # chunk texts searched (for eval/debug)
+    features: dict[str, float | None] = field(default_factory=dict)  # the decision's inputs
+
+    def closest(self, n: int = 3) -> list[Evidence]:
+        """The passages that came closest to answering: shown beside an abstention."""
+        return sorted(self.evidence, key=lambda e: -e.score)[:n]
 
     def to_json(self) -> dict[str, Any]:
-        """The `ask --json` shape: question, answer, abstained, citations, timings (+ extras)."""
-        return {
+        """The `ask --json` shape: question, answer, abstained, citations, timings (+ extras).
+        An abstention carries its `reason`, the three closest `passages`, and the `draft` when
+        the model wrote one that the checks rejected."""
+        out: dict[str, Any] = {
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
@@ -121,7 +132,14 @@ class Answer:
             "timings": asdict(self.timings),
             "mode": self.mode,
             "note": self.note,
+            "confidence": self.confidence,
         }
+        if self.abstained:
+            out["reason"] = self.reason or self.note
+            out["passages"] = [asdict(e) for e in self.closest()]
+            if self.draft.strip() and self.draft.strip() != NOT_FOUND:
+                out["draft"] = self.draft
+        return out
 
 
 @dataclass(frozen=True)

@@ -316,6 +316,20 @@ class NewsStore:
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=False)
         }
 
+    def get_chunk_vectors(
+        self, ids: Sequence[str]
+    ) -> dict[str, tuple[str, dict[str, Any], list[float]]]:
+        """Text, metadata and stored vector of the given chunks, by id (missing ids left out)."""
+        if not ids:
+            return {}
+        got = self.read_all(self.chunks, ["documents", "metadatas", "embeddings"], ids)
+        return {
+            i: (d or "", dict(m or {}), list(v))
+            for i, d, m, v in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=False
+            )
+        }
+
     def dense_search(
         self, vector: list[float], k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, str, dict[str, Any], float]]:

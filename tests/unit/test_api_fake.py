@@ -182,3 +182,39 @@ def test_whole_store_reads_go_a_page_at_a_time(
     some = stored.ids[:9]
     got = news.store.read_all(news.store.chunks, ["documents"], some)
     assert got["ids"] == some and all(got["documents"])
+
+
+def test_a_declining_model_abstains_with_its_reason_and_the_closest_passages(
+    tmp_path: Path,
+) -> None:
+    news = news_with(tmp_path, FakeChat(responses=[NOT_FOUND]))
+    news.ingest([SEEDS])
+    answer = news.ask("Who travelled with Putin to North Korea?")
+    assert answer.abstained and answer.text == NOT_FOUND and answer.citations == []
+    assert answer.reason == "The model found no answer in the closest passages."
+    data = answer.to_json()
+    assert data["reason"] == answer.reason and len(data["passages"]) == 3
+    assert "draft" not in data  # the model's "not found" is no rejected draft
+
+
+def test_an_invented_name_abstains_naming_it(tmp_path: Path) -> None:
+    news = news_with(tmp_path, FakeChat(responses=["Elon Musk travelled with Putin [1]."]))
+    news.ingest([SEEDS])
+    answer = news.ask("Who travelled with Putin to North Korea?")
+    assert answer.abstained and answer.citations == []
+    assert "Elon Musk" in answer.reason or "Musk" in answer.reason, answer.reason
+    assert "no passage supports" in answer.reason
+    assert answer.to_json()["draft"] == "Elon Musk travelled with Putin [1]."
+
+
+def test_the_decision_threshold_decides(tmp_path: Path) -> None:
+    question = "Who is in Putin's delegation with Belousov, Lavrov and Novak?"
+    never = news_with(tmp_path / "a", citations__min_confidence=1.01)
+    never.ingest([SEEDS])
+    low = never.ask(question)
+    assert low.abstained and "below the 1.01 needed" in low.reason, low.reason
+    assert low.confidence is not None and low.features["support"] is not None
+    always = news_with(tmp_path / "b", citations__min_confidence=0.0)
+    always.ingest([SEEDS])
+    high = always.ask(question)
+    assert not high.abstained and high.citations and high.confidence == low.confidence

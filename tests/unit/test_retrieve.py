@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from rag.retrieve import Hit, LexicalIndex, diversify
 from rag.store import Filters, date_ordinal
 
@@ -80,3 +82,17 @@ def test_evidence_stays_within_its_token_budget() -> None:
     assert len(picked) == 2
     # A budget smaller than the best passage still yields that passage alone, never nothing.
     assert len(select_evidence(query, list(vecs[0]), cands, vecs, 4, max_tokens=1)) == 1
+
+
+def test_chunk_relevance_prefers_rare_words_and_a_matching_headline() -> None:
+    from rag.retrieve import CHUNK_WEIGHTS, chunk_relevance
+
+    assert sum(CHUNK_WEIGHTS.values()) == pytest.approx(1.0)
+    idf = {"southwest": 6.0, "miles": 4.0, "airline": 2.0, "passengers": 2.0}
+    query = "Which airline will give 25,000 miles to passengers?"
+    answering = chunk_relevance(query, "Southwest will give 25,000 frequent flyer miles to "
+                                "passengers.", "Southwest apologises with miles", 0.45, 0.9,
+                                idf, 7.0)  # fmt: skip
+    vague = chunk_relevance(query, "Airlines had a hard week, passengers said.", "Travel chaos",
+                            0.5, 0.2, idf, 7.0)  # fmt: skip
+    assert answering > vague
