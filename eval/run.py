@@ -82,6 +82,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         default=ROOT.parent / "shared",
         help="shared folder holding realtimeqa/2023 (default: ../shared)",
     )
+    p.add_argument(
+        "--min-confidence",
+        type=float,
+        help="answer at or above this calibrated confidence (0 answers every verified draft, so "
+        "the risk-coverage curve covers every threshold; default: the fitted threshold)",
+    )
     only = p.add_mutually_exclusive_group()
     only.add_argument("--seed-only", action="store_true", help="skip RealTimeQA")
     only.add_argument("--realtimeqa-only", action="store_true", help="skip the seed questions")
@@ -123,6 +129,8 @@ class Models:
         overrides: dict[str, Any] = {"store__path": self.workdir / f"store{self._stores}"}
         if self.args.backend:
             overrides["llm__backend"] = self.args.backend
+        if getattr(self.args, "min_confidence", None) is not None:
+            overrides["citations__min_confidence"] = self.args.min_confidence
         return settings_for(self.args.preset, **overrides)
 
     def fresh_dir(self, name: str) -> Path:

@@ -86,17 +86,19 @@ class RetrievalSettings(BaseModel):
     k_dense: int = Field(40, description="Chunks taken from the vector search.")
     k_lexical: int = Field(40, description="Chunks taken from BM25.")
     k_chunks: int = Field(
-        10,
+        16,
         description="Chunks kept from that pool, ranked by rag.retrieve.chunk_relevance and "
         "spread across articles; their sentences compete for the evidence.",
     )
     max_per_article: int = Field(3, description="Diversity: at most this many chunks per article.")
-    evidence_sentences: int = Field(8, description="Numbered passages handed to the model.")
+    evidence_sentences: int = Field(10, description="Numbered passages handed to the model.")
     evidence_tokens: int = Field(
-        280,
+        400,
         description="Budget for those passages, in estimated tokens (4 characters each): the "
-        "prompt's length decides the time to first token (~100 tokens/s on 2 cores). Seed eval: "
-        "220 gives a median first token of 2.9 s and 0.56 correctness, 320 gives 3.7 s and 0.57.",
+        "prompt's length decides the time to first token (~110 tokens/s on 2 cores). On "
+        "RealTimeQA Jan-Jun weeks (python -m eval.tune_retrieval) the answer reaches the evidence "
+        "for 0.37 of answerable questions at 280 tokens and 8 chunks, 0.48 at 400 and 16, 0.51 "
+        "at 600; seed first token ~3.5 s at 400, ~5 s at 600.",
     )
     second_pass_passages: int = Field(
         3,
