@@ -80,7 +80,9 @@ def risk_coverage(rows: Sequence[Row]) -> list[dict[str, float]]:
     curve = []
     for t in points:
         answered = [r for r in week if _answers(r, t)]
-        right = [r for r in answered if r.get("draft_correct")]
+        # an answered row's own score; a row the run's threshold held back, its draft's
+        right = [r for r in answered
+                 if (r["correct"] if not r["abstained"] else r.get("draft_correct"))]  # fmt: skip
         curve.append(
             {
                 "threshold": t,

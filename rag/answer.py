@@ -281,7 +281,7 @@ class Answerer:
         top = max(e.score for e in evidence)
         second = cfg.second_pass_passages if top >= cfg.second_pass_min_score else 0
         if looks_like_abstention(draft) and second:
-            # A small model often declines with the answering passage among eight, and finds it
+            # A small model often declines with the answering passage among ten, and finds it
             # among three: ask once more with only the best-scoring passages.
             evidence = renumbered(sorted(evidence, key=lambda e: -e.score)[:second])
             retry, retry_logprobs = "", []
@@ -289,6 +289,9 @@ class Answerer:
                 for piece, lps in self._draft(evidence, standalone):
                     retry += piece
                     retry_logprobs += lps
+                    if time.perf_counter() > deadline:
+                        retry = ""  # out of time: the first "not found" stands
+                        break
             signals["second_pass"] = 1.0  # not a decision input: eval reads what it did
             if retry.strip() and not looks_like_abstention(retry):
                 draft, logprobs = retry, retry_logprobs

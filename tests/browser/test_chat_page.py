@@ -263,3 +263,26 @@ def test_tabs_asking_at_once_all_get_answers(
     for page in pages:
         marker = page.locator("#chat .msg.bot .answer-text button.cite").first
         marker.wait_for(timeout=60_000)
+
+
+def test_an_abstention_explains_itself_in_a_fold(
+    tmp_path: Path, serve: Serve, page_for: PageFor
+) -> None:
+    from rag.llm import FakeChat
+
+    chat = FakeChat(responses=["Elon <b>Musk</b> travelled with Putin [1]."])
+    news = NewsRAG(fake_settings(tmp_path / "store"), chat_model=chat)
+    news.ingest([SEEDS])
+    page = page_for(serve(news))
+    answer = ask(page, "Who travelled with Putin to North Korea?")
+    assert answer.locator(".abstain").count() == 1
+    fold = answer.locator("details.why")
+    assert fold.locator("summary").inner_text() == "Why no answer?"
+    fold.locator("summary").click()
+    text = fold.inner_text()
+    assert "no passage supports" in text and "Musk" in text
+    assert "<b>Musk</b>" in text  # shown as text, never as markup
+    assert fold.locator(".why-draft b").count() == 0
+    assert fold.locator(".cites li").count() == 3
+    screenshot(page, "desktop-why-no-answer")
+    assert page.offsite == []

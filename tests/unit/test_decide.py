@@ -167,3 +167,25 @@ def test_why_no_answer_fold_is_escaped() -> None:
     assert "Why no answer?" in html and "<script>" not in html and "<img" not in html
     assert "&lt;b&gt;X&lt;/b&gt;" in html
     assert why_no_answer(Answer("Q?", "Yes [1].", [], False)) == ""
+
+
+def test_rescore_applies_a_threshold_to_recorded_features(tmp_path: Path) -> None:
+    from eval import rescore
+
+    n = len(FEATURES)
+    cal = {"features": list(FEATURES), "coef": [4.0] + [0.0] * (n - 1), "intercept": 0.0,
+           "mean": [0.5] * n, "scale": [0.1] * n, "threshold": 0.5, "info": {"weeks": ["x"]}}
+    rows = [
+        {**_row("product", 0.9, True), "unsupported_rate": 0.0, "in_answer": True},
+        {**_row("product", 0.2, False), "unsupported_rate": 0.0, "abstained": False},
+        {**_row("product-xweek", 0.3, False), "abstained": False, "unsupported_rate": 0.0},
+        {**_row("baseline", None, True), "abstained": False},
+    ]  # fmt: skip
+    (tmp_path / "cal.json").write_text(json.dumps(cal))
+    (tmp_path / "results.json").write_text(json.dumps({"realtimeqa": {"rows": rows}}))
+    args = [str(tmp_path / "results.json"), "--calibration", str(tmp_path / "cal.json")]
+    assert rescore.main(args) == 0
+    text = (tmp_path / "rescored.md").read_text()
+    assert "| product | 2 | 0.500 | 0.500 | 0.000 |" in text  # the weak draft now abstains
+    assert "| product-xweek | 1 | 0.000 | 1.000 | 0.000 |" in text
+    assert (tmp_path / "realtimeqa_risk_coverage.png").stat().st_size > 0
