@@ -6,8 +6,6 @@ verify citations -> answer, or the extractive fallback, or the plain NOT_FOUND s
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -277,24 +275,6 @@ class Answerer:
             yield done(text, cites, "extractive", note)
             return
 
-        cfg = self.settings.retrieval
-        top = max(e.score for e in evidence)
-        second = cfg.second_pass_passages if top >= cfg.second_pass_min_score else 0
-        if looks_like_abstention(draft) and second:
-            # A small model often declines with the answering passage among ten, and finds it
-            # among three: ask once more with only the best-scoring passages.
-            evidence = renumbered(sorted(evidence, key=lambda e: -e.score)[:second])
-            retry, retry_logprobs = "", []
-            with contextlib.suppress(Exception):  # on failure the first "not found" stands
-                for piece, lps in self._draft(evidence, standalone):
-                    retry += piece
-                    retry_logprobs += lps
-                    if time.perf_counter() > deadline:
-                        retry = ""  # out of time: the first "not found" stands
-                        break
-            signals["second_pass"] = 1.0  # not a decision input: eval reads what it did
-            if retry.strip() and not looks_like_abstention(retry):
-                draft, logprobs = retry, retry_logprobs
         if looks_like_abstention(draft):
             yield done("", [], "abstain", MODEL_FOUND_NONE)
             return
@@ -315,10 +295,6 @@ class Answerer:
             yield done("", [], "abstain", note, verified.dropped, round(p, 3))
             return
         yield done(verified.text, verified.citations, "llm", "", verified.dropped, round(p, 3))
-
-
-def renumbered(evidence: list[Evidence]) -> list[Evidence]:
-    return [dataclasses.replace(e, n=i) for i, e in enumerate(evidence, 1)]
 
 
 NOTHING_ON_TOPIC = "No passage in the articles is on this topic."

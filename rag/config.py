@@ -100,14 +100,6 @@ class RetrievalSettings(BaseModel):
         "for 0.37 of answerable questions at 280 tokens and 8 chunks, 0.48 at 400 and 16, 0.51 "
         "at 600; seed first token ~3.5 s at 400, ~5 s at 600.",
     )
-    second_pass_passages: int = Field(
-        3,
-        description="When the model says the passages do not answer, ask once more with only "
-        "this many best-scoring passages (0: never).",
-    )
-    second_pass_min_score: float = Field(
-        0.45, description="...and only when the best passage scores at least this (0..1)."
-    )
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant.")
     min_relevance: float = Field(
         0.25,

@@ -218,25 +218,3 @@ def test_the_decision_threshold_decides(tmp_path: Path) -> None:
     always.ingest([SEEDS])
     high = always.ask(question)
     assert not high.abstained and high.citations and high.confidence == low.confidence
-
-
-class DeclineOnce(FakeChat):
-    """Says NOT_FOUND the first time, then answers from its first passage."""
-
-    def _reply(self, messages: list[BaseMessage]) -> str:
-        self._i += 1
-        return NOT_FOUND if self._i == 1 else super()._reply(messages)
-
-
-def test_a_decline_is_asked_again_with_the_best_three_passages(tmp_path: Path) -> None:
-    chat = DeclineOnce()
-    news = news_with(tmp_path, chat, retrieval__second_pass_min_score=0.0)
-    news.ingest([SEEDS])
-    answer = news.ask("Who is in Putin's delegation with Belousov, Lavrov and Novak?")
-    assert chat._i == 2 and answer.features.get("second_pass") == 1.0
-    assert [e.n for e in answer.evidence] == [1, 2, 3]
-    assert not answer.abstained and answer.citations, answer
-    never = news_with(tmp_path / "b", FakeChat(responses=[NOT_FOUND, "x"]),
-                      retrieval__second_pass_passages=0)  # fmt: skip
-    never.ingest([SEEDS])
-    assert never.ask("Who travelled with Putin?").abstained
