@@ -40,6 +40,8 @@ class Output:
     error: str = ""
     draft: str = ""  # the streamed model text before verification
     dropped: list[str] = field(default_factory=list)  # sentences the citation check removed
+    features: dict[str, Any] = field(default_factory=dict)  # the decision's inputs (rag.decide)
+    confidence: float | None = None  # the decision's probability
 
     @property
     def first_output_ms(self) -> float:
@@ -110,6 +112,8 @@ def product_output(
         note=str(getattr(result, "note", "")),
         draft=draft,
         dropped=[str(x) for x in getattr(result, "dropped", None) or []],
+        features=dict(getattr(result, "features", None) or {}),
+        confidence=getattr(result, "confidence", None),
     )
 
 

@@ -297,6 +297,8 @@ def make_row(item: Row, out: Output, pipeline: str) -> Row:
         "citations": out.citations,
         "draft": out.draft,  # the model's words before the citation check (product only)
         "dropped": out.dropped,
+        "features": out.features,
+        "confidence": out.confidence,
         "retrieved": [{"source": src, "text": t} for src, t in out.retrieved],
         "scores": s,
         "problems": problems(item, out, s),

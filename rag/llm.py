@@ -40,7 +40,7 @@ _PARAMS_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def _no_amx_buffers() -> Iterator[None]:
+def no_amx_buffers() -> Iterator[None]:
     """Load a model without llama.cpp's extra weight buffers where the build uses AMX.
 
     llama-cpp-python builds ggml for the build machine's CPU. On a Xeon with AMX the weights go
@@ -92,7 +92,7 @@ class LlamaCppChat(BaseChatModel):
 
             # llama-cpp-python defaults to half the cores for generation; on 2 cores that is one.
             threads = self.n_threads or os.cpu_count() or 1
-            with _no_amx_buffers():
+            with no_amx_buffers():
                 self._llama = Llama(
                     model_path=self.model_path,
                     n_ctx=self.n_ctx,

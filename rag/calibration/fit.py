@@ -2,15 +2,17 @@
 
     python -m rag.calibration.fit eval/runs/tune-*/results.json [--target 0.05]
 
-Input: `newsrag eval --realtimeqa-only --realtimeqa <Jan-Jun weeks>` reports. Every question whose
+Input: `newsrag eval --min-confidence 0 --realtimeqa <Jan-Jun weeks>` reports (RealTimeQA and
+seed rows). Every question whose
 draft passed the citation check carries the decision's features. Labels:
 - in-week rows: 1 when the draft names the gold choice (and no other choice), else 0;
 - cross-week rows (the same questions asked of another week's store): always 0.
 
 A logistic regression with a small L2 penalty, on standardised features, fitted by Newton's method
 (numpy only). The operating threshold is the lowest at which at most `target` of the cross-week
-questions are answered, the false answers the product must not give; the in-week coverage and
-accuracy at that threshold are written beside it. Never fit on the report weeks (eval/README.md).
+questions are answered, and no unanswerable seed question is: the false answers the product must
+not give. The in-week coverage and accuracy at that threshold are written beside it. Never fit
+on the report weeks (eval/README.md).
 """
 
 from __future__ import annotations
@@ -33,16 +35,29 @@ REPORT_WEEKS = frozenset(
 
 
 def load_rows(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    """RealTimeQA rows, and seed rows (tuning data too): an answerable seed question counts as an
+    in-week one (right when it has every gold fact), an unanswerable or distractor one as a
+    cross-week one (any answer is false)."""
     rows: list[dict[str, Any]] = []
     for path in paths:
         data = json.loads(path.read_text(encoding="utf-8"))
         rows += (data.get("realtimeqa") or {}).get("rows") or []
+        for r in data.get("rows") or []:
+            if r.get("pipeline") != "product":
+                continue
+            correct = (r.get("scores") or {}).get("answer_correct")
+            if r.get("answerable") and correct is None:
+                continue  # summaries: no single right answer
+            kind = "product" if r.get("answerable") else "product-xweek"
+            rows.append({**r, "week": "seed", "draft_correct": bool(correct), "pipeline": kind})
     return rows
 
 
-def design(rows: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Feature matrix (missing values as NaN), labels, and a cross-week mask, for the rows whose
-    draft reached the decision."""
+def design(
+    rows: Sequence[dict[str, Any]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Feature matrix (missing values as NaN), labels, a no-answer mask (cross-week questions and
+    unanswerable seeds) and a seed mask, for the rows whose draft reached the decision."""
     pipelines = ("product", "product-xweek")
     # rows whose draft reached the decision (a declined draft records no features)
     usable = [
@@ -56,9 +71,10 @@ def design(rows: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.n
     x = np.array([[value(r, f) for f in FEATURES] for r in usable], dtype=float)
     x = x.reshape(len(usable), len(FEATURES))
     cross = np.array([r["pipeline"] == "product-xweek" for r in usable], dtype=bool)
+    seed = np.array([r.get("week") == "seed" for r in usable], dtype=bool)
     y = np.array([0.0 if c else float(bool(r.get("draft_correct")))
                   for r, c in zip(usable, cross, strict=True)])  # fmt: skip
-    return x, y, cross
+    return x, y, cross, seed
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> np.ndarray:
@@ -79,14 +95,21 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50)
 
 
 def operating_threshold(
-    p: np.ndarray, y: np.ndarray, cross: np.ndarray, n_cross: int, n_week: int, target: float
+    p: np.ndarray,
+    y: np.ndarray,
+    cross: np.ndarray,
+    seed: np.ndarray,
+    n_cross: int,
+    n_week: int,
+    target: float,
 ) -> dict[str, float]:
-    """The lowest threshold at which at most `target` of all cross-week questions answer."""
+    """The lowest threshold at which at most `target` of all RealTimeQA cross-week questions
+    answer and no unanswerable seed question does (the seed set's abstention must stay 1.0)."""
     best: dict[str, float] = {}
     for t in sorted({0.0, *map(float, p)}):
         answered = p >= t
-        cross_rate = float((answered & cross).sum()) / max(n_cross, 1)
-        if cross_rate <= target:
+        cross_rate = float((answered & cross & ~seed).sum()) / max(n_cross, 1)
+        if cross_rate <= target and not (answered & cross & seed).any():
             week = answered & ~cross
             best = {
                 "threshold": round(t, 4),
@@ -113,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if leaked:
         print(f"refusing to fit on report weeks: {', '.join(sorted(leaked))}", file=sys.stderr)
         return 2
-    x, y, cross = design(rows)
+    x, y, cross, seed = design(rows)
     if len(x) < 20 or y.sum() < 5:
         print(f"too few usable rows ({len(x)}, {int(y.sum())} right)", file=sys.stderr)
         return 2
@@ -123,9 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     scale[scale < 1e-6] = 1.0
     w = fit_logistic((x - mean) / scale, y, args.l2)
     p = 1.0 / (1.0 + np.exp(-(w[0] + ((x - mean) / scale) @ w[1:])))
-    n_cross = sum(r["pipeline"] == "product-xweek" for r in rows)
+    n_cross = sum(r["pipeline"] == "product-xweek" and r.get("week") != "seed" for r in rows)
     n_week = sum(r["pipeline"] == "product" for r in rows)
-    point = operating_threshold(p, y, cross, n_cross, n_week, args.target)
+    point = operating_threshold(p, y, cross, seed, n_cross, n_week, args.target)
     out = {
         "features": list(FEATURES),
         "coef": [round(float(v), 5) for v in w[1:]],

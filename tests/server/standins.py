@@ -132,7 +132,7 @@ class LlamaServer(ChildServer):
     def __init__(self, gguf: Path, log_dir: Path, n_ctx: int = 4096) -> None:
         self.port = free_port()
         threads = str(os.cpu_count() or 2)
-        argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
+        argv = [sys.executable, "-m", "tests.server.llama_server", "--model", str(gguf),
                 "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(n_ctx),
                 "--n_threads", threads, "--n_threads_batch", threads,
                 "--model_alias", "qwen2.5-coder-1.5b-instruct"]  # fmt: skip

@@ -189,3 +189,23 @@ def test_rescore_applies_a_threshold_to_recorded_features(tmp_path: Path) -> Non
     assert "| product | 2 | 0.500 | 0.500 | 0.000 |" in text  # the weak draft now abstains
     assert "| product-xweek | 1 | 0.000 | 1.000 | 0.000 |" in text
     assert (tmp_path / "realtimeqa_risk_coverage.png").stat().st_size > 0
+
+
+def test_fit_reads_seed_rows_as_tuning_data(tmp_path: Path) -> None:
+    feats = {f: 0.5 for f in FEATURES}
+    seed = [
+        {"pipeline": "product", "answerable": True, "scores": {"answer_correct": 1.0},
+         "features": feats},
+        {"pipeline": "product", "answerable": False, "scores": {"answer_correct": None},
+         "features": feats},
+        {"pipeline": "product", "answerable": True, "scores": {"answer_correct": None},
+         "features": {}},  # a summary
+        {"pipeline": "baseline", "answerable": True, "scores": {"answer_correct": 1.0}},
+    ]  # fmt: skip
+    report = tmp_path / "results.json"
+    report.write_text(json.dumps({"rows": seed, "realtimeqa": None}))
+    rows = fit.load_rows([report])
+    assert [(r["pipeline"], r["draft_correct"], r["week"]) for r in rows] == [
+        ("product", True, "seed"),
+        ("product-xweek", False, "seed"),
+    ]
