@@ -20,6 +20,7 @@ from rag.cite import CitationChecker, Verified, looks_like_abstention, strip_mar
 from rag.config import Settings
 from rag.decide import features, load_calibration, token_logprobs
 from rag.embed import embed_matrix
+from rag.filters import Filters
 from rag.llm import LlamaCppChat
 from rag.retrieve import (
     Candidate,
@@ -30,7 +31,6 @@ from rag.retrieve import (
     select_evidence,
 )
 from rag.schema import NOT_FOUND, Answer, Citation, Evidence, Timings, Token
-from rag.store import Filters
 
 History = Sequence[tuple[str, str]]
 MAX_QUESTION_CHARS = 2000

@@ -18,13 +18,14 @@ from langchain_core.language_models import BaseChatModel
 from rag.answer import Answerer, History
 from rag.config import Settings
 from rag.embed import build_embeddings
+from rag.filters import Filters
 from rag.indexer import Indexer, Progress, count_inputs
 from rag.ingest import Rejected, article_from_text, prepare
 from rag.llm import build_chat_model
 from rag.model_files import set_offline_env
 from rag.retrieve import Retriever
 from rag.schema import Answer, Article, IngestReport, Token
-from rag.store import Filters, NewsStore
+from rag.store import NewsStore
 from rag.summarize import Progress as SummaryProgress
 from rag.summarize import Summarizer, route
 
@@ -149,7 +150,7 @@ def _last_answer(events: Iterable[Token | Answer]) -> Answer:
 
 
 def _meta(a: Article) -> dict[str, Any]:
-    from rag.store import date_ordinal
+    from rag.filters import date_ordinal
 
     return {"outlet": a.outlet, "article_id": a.id, "published_day": date_ordinal(a.published)}
 
