@@ -3,7 +3,8 @@
 Layout: sources (scope, remove, upload, settings) | conversation | source viewer. The handlers are
 `ui.page.Page`; all HTML comes from `ui.render`, which escapes every article-, file- and
 user-derived string; CSS and the click wiring are files in `ui/assets/`. Clicks on citation
-markers and source actions reach the server as `gr.HTML` events carrying `data-*` values.
+markers and source actions reach the server as `gr.HTML` events carrying `data-*` values. The
+page also serves a JSON API (`ui.api`: /ask, /summarize, /articles, /ingest).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import gradio as gr
 
 from rag import NewsRAG, Settings
 from ui import render
+from ui.api import HttpApi
 from ui.page import EXAMPLES, SUMMARIES, Page
 
 BUNDLED = Path(__file__).resolve().parent / "articles"
 _MB = 1024 * 1024
 # The page's own events serve the page: callable by a client (the load test drives /respond) but
-# left out of the API docs: they take and return page state and HTML, not data.
+# left out of the API docs, which list only the JSON endpoints of ui.api.
 PAGE_EVENT: dict[str, Any] = {"api_visibility": "undocumented"}
 
 
@@ -104,6 +106,9 @@ def build(news: NewsRAG) -> gr.Blocks:
                     render.viewer_empty(), js_on_load=render.asset("viewer.js"), elem_id="viewer"
                 )
 
+        # The JSON endpoints first: they keep their exact names (/ask, /summarize, ...) ahead
+        # of any page event whose function has the same name.
+        HttpApi(news, page.ingest_lock).register()
         fast: dict[str, Any] = {"concurrency_limit": None, "show_progress": "hidden", **PAGE_EVENT}
         ask_io: dict[str, Any] = {
             "outputs": [transcript, turns, box, examples],
@@ -162,7 +167,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate"),
         # Bytes: Gradio's "20mb" strings take whole numbers only, and the limit may be 0.5 MB.
         "max_file_size": int(cfg.max_upload_mb * _MB),
-        "footer_links": [],
+        "footer_links": ["api"],  # "Use via API": the JSON endpoints of ui.api, documented
     }
 
 
