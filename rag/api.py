@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -28,6 +28,9 @@ from rag.schema import Answer, Article, IngestReport, Token
 from rag.store import NewsStore
 from rag.summarize import Progress as SummaryProgress
 from rag.summarize import Summarizer, route
+
+if TYPE_CHECKING:
+    from rag.chains import NewsRetriever, NewsRunnable
 
 
 class NewsRAG:
@@ -138,6 +141,23 @@ class NewsRAG:
     ) -> Answer:
         """A cited summary of the articles in scope; `progress(done, total, stage)`."""
         return _last_answer(self.summarize_stream(kind, filters, progress))
+
+    # -- LangChain (rag.chains) ------------------------------------------------------------------
+
+    def as_retriever(self, filters: Filters | None = None, k: int | None = None) -> NewsRetriever:
+        """A LangChain `BaseRetriever` over this store: Documents of the passages newsrag would
+        answer from, metadata article_id, title, outlet, published, url, start, end, score.
+        `k`: at most k passages (default: the settings' evidence count and token budget)."""
+        from rag.chains import NewsRetriever
+
+        return NewsRetriever(news=self, filters=filters, k=k)
+
+    def as_runnable(self) -> NewsRunnable:
+        """A LangChain `Runnable`: a question, or {"question", "history", "filters"}, gives the
+        verified Answer; stream/astream give Token events, then the Answer."""
+        from rag.chains import NewsRunnable
+
+        return NewsRunnable(self)
 
 
 def _last_answer(events: Iterable[Token | Answer]) -> Answer:

@@ -177,6 +177,12 @@ class NewsStore:
         if not (self.raw["chunks"].metadata or {}).get("generation"):
             self.raw["chunks"].modify(metadata={"generation": uuid.uuid4().hex})
 
+    @property
+    def chunks_name(self) -> str:
+        """The chunk collection's name: what `langchain_chroma.Chroma(collection_name=...)` opens
+        (with `client=self.client` and our Embeddings) to search the passages directly."""
+        return f"{self.settings.store.collection}_chunks"
+
     def reopen_if_failed(self) -> None:
         """After a failed call, open a fresh embedded client: Chroma 1.5's in-process engine hangs
         on the next write after a failed one (seen with a full disk); a new client recovers."""
@@ -195,7 +201,7 @@ class NewsStore:
         caches its metadata)."""
         self.reopen_if_failed()
         try:
-            col = self.client.get_collection(f"{self.settings.store.collection}_chunks")
+            col = self.client.get_collection(self.chunks_name)
         except Exception as exc:
             self.failed = True
             raise StoreError(f"the Chroma store at {self.where} failed: {exc}") from exc
