@@ -36,7 +36,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit -m "not integration"
 
 lint: $(STAMP)
-	$(BIN)/ruff check rag eval tests app.py
+	$(BIN)/ruff check rag ui eval tests app.py
 	$(BIN)/mypy
 
 eval: model

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rag.api import NewsRAG, ask
     from rag.config import Settings, settings_for
+    from rag.filters import Filters
     from rag.schema import (
         NOT_FOUND,
         Answer,
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
         Timings,
         Token,
     )
-    from rag.store import Filters
 
 _EXPORTS = {
     "NewsRAG": "rag.api",
@@ -41,7 +41,7 @@ _EXPORTS = {
     "IngestReport": "rag.schema",
     "Timings": "rag.schema",
     "Token": "rag.schema",
-    "Filters": "rag.store",
+    "Filters": "rag.filters",
 }
 __all__ = [
     "NOT_FOUND",

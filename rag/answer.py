@@ -20,6 +20,7 @@ from rag.cite import CitationChecker, Verified, looks_like_abstention, strip_mar
 from rag.config import Settings
 from rag.decide import features, load_calibration, token_logprobs
 from rag.embed import embed_matrix
+from rag.filters import Filters
 from rag.llm import LlamaCppChat
 from rag.retrieve import (
     Candidate,
@@ -30,7 +31,6 @@ from rag.retrieve import (
     select_evidence,
 )
 from rag.schema import NOT_FOUND, Answer, Citation, Evidence, Timings, Token
-from rag.store import Filters
 
 History = Sequence[tuple[str, str]]
 MAX_QUESTION_CHARS = 2000
@@ -151,8 +151,12 @@ class Answerer:
             rewritten = f"{recent[-1][0]} {question}"
         return rewritten
 
-    def gather(self, question: str, filters: Filters | None) -> tuple[list[Hit], list[Evidence]]:
-        """The chunks retrieved, and the passages chosen from them for the model."""
+    def gather(
+        self, question: str, filters: Filters | None, n: int | None = None
+    ) -> tuple[list[Hit], list[Evidence]]:
+        """The chunks retrieved, and the passages chosen from them for the model: as many as the
+        settings give within their token budget, or with `n`, up to n passages and no budget (a
+        caller writing its own prompt decides how long it may be)."""
         query = expand_query(question)
         query_vec = self.embeddings.embed_query(query)
         hits = self.retriever.search(query, query_vec, filters)
@@ -168,9 +172,9 @@ class Answerer:
             query_vec,
             candidates,
             vecs,
-            self.settings.retrieval.evidence_sentences,
+            self.settings.retrieval.evidence_sentences if n is None else n,
             idf=idf,
-            max_tokens=self.settings.retrieval.evidence_tokens,
+            max_tokens=self.settings.retrieval.evidence_tokens if n is None else None,
             rarest=rarest,
         )
 

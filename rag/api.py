@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -18,15 +18,19 @@ from langchain_core.language_models import BaseChatModel
 from rag.answer import Answerer, History
 from rag.config import Settings
 from rag.embed import build_embeddings
+from rag.filters import Filters
 from rag.indexer import Indexer, Progress, count_inputs
 from rag.ingest import Rejected, article_from_text, prepare
 from rag.llm import build_chat_model
 from rag.model_files import set_offline_env
 from rag.retrieve import Retriever
 from rag.schema import Answer, Article, IngestReport, Token
-from rag.store import Filters, NewsStore
+from rag.store import NewsStore
 from rag.summarize import Progress as SummaryProgress
 from rag.summarize import Summarizer, route
+
+if TYPE_CHECKING:
+    from rag.chains import NewsRetriever, NewsRunnable
 
 
 class NewsRAG:
@@ -138,6 +142,23 @@ class NewsRAG:
         """A cited summary of the articles in scope; `progress(done, total, stage)`."""
         return _last_answer(self.summarize_stream(kind, filters, progress))
 
+    # -- LangChain (rag.chains) ------------------------------------------------------------------
+
+    def as_retriever(self, filters: Filters | None = None, k: int | None = None) -> NewsRetriever:
+        """A LangChain `BaseRetriever` over this store: Documents of the passages newsrag would
+        answer from, metadata article_id, title, outlet, published, url, start, end, score.
+        `k`: at most k passages (default: the settings' evidence count and token budget)."""
+        from rag.chains import NewsRetriever
+
+        return NewsRetriever(news=self, filters=filters, k=k)
+
+    def as_runnable(self) -> NewsRunnable:
+        """A LangChain `Runnable`: a question, or {"question", "history", "filters"}, gives the
+        verified Answer; stream/astream give Token events, then the Answer."""
+        from rag.chains import NewsRunnable
+
+        return NewsRunnable(self)
+
 
 def _last_answer(events: Iterable[Token | Answer]) -> Answer:
     final: Answer | None = None
@@ -149,7 +170,7 @@ def _last_answer(events: Iterable[Token | Answer]) -> Answer:
 
 
 def _meta(a: Article) -> dict[str, Any]:
-    from rag.store import date_ordinal
+    from rag.filters import date_ordinal
 
     return {"outlet": a.outlet, "article_id": a.id, "published_day": date_ordinal(a.published)}
 

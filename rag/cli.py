@@ -33,7 +33,7 @@ def _news(args: argparse.Namespace) -> Any:
 
 
 def _filters(args: argparse.Namespace) -> Any:
-    from rag.store import Filters
+    from rag.filters import Filters
 
     return Filters(
         outlets=tuple(args.outlet or ()),

@@ -21,9 +21,10 @@ import numpy as np
 
 from rag import lexical
 from rag.config import RetrievalSettings
+from rag.filters import Filters
 from rag.lexical import Catalog, LexicalIndex
 from rag.schema import Evidence
-from rag.store import Filters, NewsStore
+from rag.store import NewsStore
 from rag.text import content_words, entities, sentence_spans
 
 

@@ -16,7 +16,6 @@ import contextlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from langchain_core.embeddings import Embeddings
 
 from rag.config import Settings
 from rag.embed import embed_matrix
+from rag.filters import date_ordinal
 from rag.schema import Article, Chunk
 
 _BATCH = 512  # Chroma rejects very large single upserts; keep each call modest.
@@ -71,54 +71,6 @@ def make_client(settings: Settings) -> Any:
     except Exception as exc:
         where = f"{cfg.host}:{cfg.port}" if cfg.host else str(settings.store_path)
         raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from exc
-
-
-def date_ordinal(iso: str | None) -> int:
-    """Days since year 1 for date-range filters; 0 when the date is unknown."""
-    if not iso:
-        return 0
-    try:
-        return date.fromisoformat(iso[:10]).toordinal()
-    except ValueError:
-        return 0
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Scope for retrieval and summaries. Empty means everything."""
-
-    outlets: tuple[str, ...] = ()
-    article_ids: tuple[str, ...] = ()
-    date_from: str | None = None  # ISO, inclusive
-    date_to: str | None = None  # ISO, inclusive
-
-    def is_empty(self) -> bool:
-        return not (self.outlets or self.article_ids or self.date_from or self.date_to)
-
-    def where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.outlets:
-            clauses.append({"outlet": {"$in": list(self.outlets)}})
-        if self.article_ids:
-            clauses.append({"article_id": {"$in": list(self.article_ids)}})
-        if self.date_from:
-            clauses.append({"published_day": {"$gte": date_ordinal(self.date_from)}})
-        if self.date_to:
-            clauses.append({"published_day": {"$lte": date_ordinal(self.date_to)}})
-            clauses.append({"published_day": {"$gt": 0}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def matches(self, meta: dict[str, Any]) -> bool:
-        if self.outlets and meta.get("outlet") not in self.outlets:
-            return False
-        if self.article_ids and meta.get("article_id") not in self.article_ids:
-            return False
-        day = int(meta.get("published_day") or 0)
-        if self.date_from and day < date_ordinal(self.date_from):
-            return False
-        return not (self.date_to and not 0 < day <= date_ordinal(self.date_to))
 
 
 def _article_meta(article: Article, signature: str, n_chunks: int) -> dict[str, Any]:
@@ -225,6 +177,12 @@ class NewsStore:
         if not (self.raw["chunks"].metadata or {}).get("generation"):
             self.raw["chunks"].modify(metadata={"generation": uuid.uuid4().hex})
 
+    @property
+    def chunks_name(self) -> str:
+        """The chunk collection's name: what `langchain_chroma.Chroma(collection_name=...)` opens
+        (with `client=self.client` and our Embeddings) to search the passages directly."""
+        return f"{self.settings.store.collection}_chunks"
+
     def reopen_if_failed(self) -> None:
         """After a failed call, open a fresh embedded client: Chroma 1.5's in-process engine hangs
         on the next write after a failed one (seen with a full disk); a new client recovers."""
@@ -243,7 +201,7 @@ class NewsStore:
         caches its metadata)."""
         self.reopen_if_failed()
         try:
-            col = self.client.get_collection(f"{self.settings.store.collection}_chunks")
+            col = self.client.get_collection(self.chunks_name)
         except Exception as exc:
             self.failed = True
             raise StoreError(f"the Chroma store at {self.where} failed: {exc}") from exc

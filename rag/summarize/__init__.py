@@ -21,8 +21,9 @@ from langchain_core.language_models import BaseChatModel
 
 from rag.cite import CitationChecker
 from rag.config import Settings
+from rag.filters import Filters
 from rag.schema import Answer, Article, Token
-from rag.store import Filters, NewsStore
+from rag.store import NewsStore
 from rag.summarize import compare, guide, overview, timeline
 from rag.summarize.base import KINDS, TITLES, Kind, Progress, Writer, finish
 from rag.summarize.context import Context

@@ -159,14 +159,14 @@ def test_upload_reports_each_file_and_the_new_article_is_cited(
 def test_upload_size_limit_is_enforced_on_the_server(
     tmp_path: Path, serve: Serve, page_for: PageFor
 ) -> None:
-    import app
+    from ui.page import Page
 
     news = NewsRAG(fake_settings(tmp_path / "store", server__max_upload_mb=0.001))
     big = tmp_path / "big.txt"
     big.write_text("Big story\n\n" + "The council met again today. " * 200)
     small = tmp_path / "small.txt"
     small.write_text("Small story\n\nThe council met today in the town hall about roads.")
-    html, *_ = app.Page(news).on_upload([str(big), str(small)], [], [])
+    html, *_ = Page(news).on_upload([str(big), str(small)], [], [])
     assert "big.txt" in html and "larger than 0.001 MB" in html
     assert "small.txt" in html and "added" in html
     assert len(news.articles()) == 1

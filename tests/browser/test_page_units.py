@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app import safe_name
-from rag.page_render import Turn, sources, transcript, upload_report, viewer
 from rag.schema import Answer, Article, Citation
+from ui.page import safe_name
+from ui.render import Turn, sources, transcript, upload_report, viewer
 
 EVIL = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 

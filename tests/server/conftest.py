@@ -1,5 +1,6 @@
 """Fixtures for server mode: one real `chroma run` server for the session (each test uses its own
-collection prefix in it), and settings that point a NewsRAG at it."""
+collection prefix in it), settings that point a NewsRAG at it, and llama-cpp-python's
+OpenAI-compatible server over the packaged model (one per test module that asks for it)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings, settings_for
-from tests.server.standins import ChromaServer
+from rag.model_files import ensure_gguf
+from tests.conftest import MODEL_DIR
+from tests.server.standins import ChromaServer, LlamaServer
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +34,13 @@ def server_settings(
     return settings_for(
         preset, data_dir=data_dir, store__host="127.0.0.1", store__port=port, **overrides
     )
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    server = LlamaServer(ensure_gguf(MODEL_DIR), tmp_path_factory.mktemp("llama-server"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

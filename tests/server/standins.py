@@ -135,7 +135,10 @@ class LlamaServer(ChildServer):
         argv = [sys.executable, "-m", "tests.server.llama_server", "--model", str(gguf),
                 "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(n_ctx),
                 "--n_threads", threads, "--n_threads_batch", threads,
-                "--model_alias", "qwen2.5-coder-1.5b-instruct"]  # fmt: skip
+                "--model_alias", "qwen2.5-coder-1.5b-instruct",
+                # A request that arrives while another streams waits its turn: by default this
+                # server ends the running stream early instead (a batch got a cut-off draft).
+                "--interrupt_requests", "false"]  # fmt: skip
         super().__init__(
             argv,
             f"http://127.0.0.1:{self.port}/v1/models",

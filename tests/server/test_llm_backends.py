@@ -6,15 +6,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from rag import NewsRAG, Settings
 from rag.llm import build_chat_model
-from rag.model_files import ensure_gguf
-from tests.conftest import MODEL_DIR, SEEDS
+from tests.conftest import SEEDS
 from tests.server.standins import ChromaServer, LlamaServer, OllamaHandler, StandIn
 
 pytestmark = pytest.mark.server
@@ -32,16 +30,6 @@ def assert_cited(news: NewsRAG, answer: object) -> None:
         assert f"[{c.n}]" in answer.text
         article = news.article(c.article_id)
         assert article is not None and article.text[c.start : c.end] == c.quote
-
-
-@pytest.fixture(scope="module")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
-    server = LlamaServer(ensure_gguf(MODEL_DIR), tmp_path_factory.mktemp("llama-server"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.mark.integration

@@ -158,7 +158,7 @@ def test_an_abstention_carries_its_reason_draft_and_closest_passages() -> None:
 
 
 def test_why_no_answer_fold_is_escaped() -> None:
-    from rag.page_render import why_no_answer
+    from ui.render import why_no_answer
 
     evidence = [_ev(1, "<script>alert(1)</script> said the minister.", 0.5)]
     answer = Answer("Q?", "x", [], True, evidence=evidence, reason="The answer named <b>X</b>.",

@@ -473,7 +473,7 @@ def test_xss_in_articles_and_questions_stays_data(
     assert all(isinstance(c["quote"], str) for c in data["citations"])
 
     # The page: whatever renders answers, citations and sources escapes them.
-    from rag import page_render as render
+    from ui import render
 
     _assert_inert(render.citation_list(answer))
     _assert_inert(render.answer_body(answer))
@@ -503,9 +503,9 @@ def test_xss_in_articles_and_questions_stays_data(
     ],
 )
 def test_upload_names_cannot_leave_the_upload_folder(name: str, expected: str | None) -> None:
-    import app
+    from ui.page import safe_name
 
-    got = app.safe_name(name)
+    got = safe_name(name)
     assert got == expected
     if got is not None:
         assert "/" not in got and "\\" not in got and not got.startswith(".")
@@ -519,10 +519,10 @@ NO_PROGRESS: Any = _no_progress  # stands in for gr.Progress outside a Gradio ev
 
 
 def test_page_upload_with_a_traversal_name_stays_inside(tmp_path: Path) -> None:
-    import app
+    from ui.page import Page
 
     news = NewsRAG(settings_for("fake", data_dir=tmp_path / "data"))
-    page = app.Page(news)
+    page = Page(news)
     sneaky = tmp_path / "in" / "..\\..\\..\\escaped.txt"  # backslashes: one legal file name
     sneaky.parent.mkdir()
     sneaky.write_text(
@@ -538,12 +538,12 @@ def test_page_upload_with_a_traversal_name_stays_inside(tmp_path: Path) -> None:
 
 
 def test_page_refuses_an_oversized_upload(tmp_path: Path) -> None:
-    import app
+    from ui.page import Page
 
     news = NewsRAG(settings_for("fake", data_dir=tmp_path / "data", server__max_upload_mb=0.01))
     big = tmp_path / "big.txt"
     big.write_text("Big story\n\n" + "The council met again on Tuesday. " * 2000)
-    report, *_ = app.Page(news).on_upload([str(big)], [], [], progress=NO_PROGRESS)
+    report, *_ = Page(news).on_upload([str(big)], [], [], progress=NO_PROGRESS)
     assert "big.txt" in report and "larger than 0.01 MB" in report
     assert news.articles() == []
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from rag.filters import Filters, date_ordinal
 from rag.retrieve import Hit, LexicalIndex, diversify
-from rag.store import Filters, date_ordinal
 
 
 def test_bm25_finds_rare_names() -> None:
@@ -52,6 +52,20 @@ def test_filters() -> None:
             {"published_day": {"$gte": date_ordinal("2024-01-01")}},
         ]
     }
+
+
+def test_filters_from_plain_mappings_are_checked() -> None:
+    assert Filters.from_json(None) is None
+    f = Filters(outlets=("News1",))
+    assert Filters.from_json(f) is f
+    got = Filters.from_json({"outlets": ["News1"], "date_from": "2024-06-01"})
+    assert got == Filters(outlets=("News1",), date_from="2024-06-01")
+    with pytest.raises(ValueError, match="ISO date"):
+        Filters.from_json({"date_to": "June 2024"})
+    with pytest.raises(ValueError, match="list of strings"):
+        Filters.from_json({"outlets": "News1"})  # a string is not a list of outlets
+    with pytest.raises(ValueError, match="unknown filter"):
+        Filters.from_json({"outlet": ["News1"]})
 
 
 def test_evidence_stays_within_its_token_budget() -> None:

@@ -2,8 +2,9 @@
 
 The one rule here: every string that comes from an article, a file name, a model or a user goes
 through `esc()` before it becomes markup. Nothing in this module trusts its input, so the page
-can hand its output to `gr.HTML` as is. Clicks are wired by the small `*_JS` snippets (run by
-`gr.HTML(js_on_load=...)`), which read only `data-*` attributes and send them to the server.
+can hand its output to `gr.HTML` as is. Clicks are wired by the small scripts in `ui/assets/`
+(run by `gr.HTML(js_on_load=...)`), which read only `data-*` attributes and send them to the
+server; the page's style is `ui/assets/page.css`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from rag.cite import UNSUPPORTED_MARK, answer_sentences, looks_like_abstention
 from rag.config import Settings
 from rag.schema import Answer, Article, Citation, IngestReport, source_file
+
+ASSETS = Path(__file__).resolve().parent / "assets"
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -127,9 +131,11 @@ def why_no_answer(answer: Answer) -> str:
     if not answer.abstained or not reason:
         return ""
     draft = " ".join(answer.draft.split())
-    shown = f'<p class="why-draft">The model’s draft: “{esc(draft)}”</p>' if (
-        draft and not looks_like_abstention(draft)
-    ) else ""
+    shown = (
+        f'<p class="why-draft">The model’s draft: “{esc(draft)}”</p>'
+        if (draft and not looks_like_abstention(draft))
+        else ""
+    )
     closest = "".join(
         f'<li><div class="meta">{esc(e.outlet or "Unknown outlet")} · '
         f"{esc(e.published or 'undated')} · <em>{esc(e.title)}</em></div>"
@@ -341,126 +347,10 @@ def backend_text(s: Settings) -> str:
     )
 
 
-# -- client-side wiring (js_on_load of gr.HTML; `element`, `trigger`, `watch` come from Gradio) --
+# -- assets: the page's CSS and the click wiring (js_on_load of gr.HTML) ---------------------------
 
-TRANSCRIPT_JS = """
-const box = element.closest('#chat') || element;
-let asked = 0;
-watch('value', () => {  // a new question scrolls to the top of the box; streaming never jumps
-  const qs = box.querySelectorAll('.msg.user');
-  if (qs.length > asked) {
-    const top = qs[qs.length - 1].getBoundingClientRect().top - box.getBoundingClientRect().top;
-    box.scrollTop += top - 8;
-  }
-  asked = qs.length;
-});
-element.addEventListener('click', (e) => {
-  const b = e.target.closest('button.cite');
-  if (!b) return;
-  trigger('click', {action: 'cite', aid: b.dataset.aid, n: Number(b.dataset.n),
-                    start: Number(b.dataset.start), end: Number(b.dataset.end)});
-});
-"""
 
-SOURCES_JS = """
-element.addEventListener('change', (e) => {
-  if (!e.target.matches('input.scope')) return;
-  const ids = [...element.querySelectorAll('input.scope:checked')].map((x) => x.dataset.aid);
-  trigger('click', {action: 'scope', ids: ids});
-});
-element.addEventListener('click', (e) => {
-  const b = e.target.closest('button[data-action]');
-  if (!b) return;
-  const act = b.dataset.action;
-  if (act === 'remove' && !window.confirm('Remove “' + b.dataset.title + '” from the library?')) {
-    return;
-  }
-  if (act === 'all') {
-    element.querySelectorAll('input.scope').forEach((x) => { x.checked = false; });
-    trigger('click', {action: 'scope', ids: []});
-    return;
-  }
-  trigger('click', {action: act, aid: b.dataset.aid});
-});
-"""
-
-VIEWER_JS = """
-watch('value', () => {
-  const m = element.querySelector('mark');
-  const box = element.querySelector('.v-text');
-  if (box) box.scrollTop = m ? Math.max(0, m.offsetTop - box.offsetTop - box.clientHeight / 3) : 0;
-  element.scrollIntoView({block: 'nearest', behavior: 'smooth'});
-});
-element.addEventListener('click', (e) => {
-  const b = e.target.closest('button[data-action]');
-  if (b) trigger('click', {action: b.dataset.action, aid: b.dataset.aid});
-});
-"""
-
-CSS = """
-.gradio-container { max-width: 1400px !important; }
-#title h1 { font-size: 1.5rem; margin: 0; }
-#title p, .meta, .abstain, .note, .status, .timing, .empty, #scope-note, .src-head,
-.cites-box summary { color: var(--body-text-color-subdued); }
-#title p { margin: 0.15rem 0 0; }
-#chat { max-height: calc(100vh - 330px); min-height: 160px; overflow-y: auto !important;
-  padding: 0.25rem 0.5rem; }
-.msg { margin: 0.6rem 0; }
-.msg .who, .v-label { font-size: 0.78rem; font-weight: 600; text-transform: uppercase; }
-.msg p { margin: 0.2rem 0 0.45rem; line-height: 1.55; }
-.msg.user p { font-weight: 600; }
-.msg.bot { border-left: 3px solid var(--color-accent); padding-left: 0.75rem; }
-.answer-text ul { margin: 0.2rem 0 0.5rem 1.1rem; padding: 0; }
-.answer-text li { margin: 0.2rem 0; line-height: 1.5; }
-.draft { white-space: pre-wrap; }
-.marks { white-space: nowrap; }
-button.cite { font: inherit; font-size: 0.78em; font-weight: 600; vertical-align: super;
-  line-height: 1; min-width: 1.6em; padding: 0.15em 0.35em; margin: 0 0.1em; cursor: pointer;
-  border-radius: 0.35em; border: 1px solid var(--color-accent);
-  background: var(--color-accent-soft); color: var(--body-text-color); }
-button.cite:hover { background: var(--color-accent); color: white; }
-.cites-box summary, .why summary { cursor: pointer; font-size: 0.85em; margin-top: 0.3rem; }
-.why { font-size: 0.9em; color: var(--body-text-color-subdued); }
-.why .cites li { display: block; }
-.cites, .src-list, .upload-report { list-style: none; padding: 0; margin: 0.4rem 0 0; }
-.cites { font-size: 0.88em; }
-.cites li, .src { display: flex; gap: 0.5rem; align-items: flex-start; margin: 0.35rem 0; }
-.cites li button.cite { vertical-align: baseline; margin-top: 0.15em; }
-.meta { font-size: 0.88em; }
-.unsupported { text-decoration: underline wavy #c2410c; text-underline-offset: 3px; }
-.flag { display: inline-block; margin-left: 0.35em; padding: 0 0.4em; border-radius: 0.3em;
-  font-size: 0.75em; font-weight: 600; background: #ffedd5; color: #9a3412; }
-.note, .timing, #scope-note, .src-head, .upload-report { font-size: 0.85em; }
-.error { color: #b91c1c; font-weight: 600; }
-.empty { padding: 0.5rem 0; }
-.src-head { display: flex; justify-content: space-between; gap: 0.5rem; }
-#sources:not(:has(input.scope:checked)) button[data-action="all"] { display: none; }
-.src-list { max-height: 52vh; overflow-y: auto; }
-.src { margin: 0; padding: 0.45rem 0; border-bottom: 1px solid var(--border-color-primary); }
-.src input.scope { margin-top: 0.25rem; width: 1.05rem; height: 1.05rem; flex: none; }
-.src-body { min-width: 0; }
-.src-title { font-weight: 600; font-size: 0.92em; line-height: 1.35; cursor: pointer; }
-.src-title, .v-text, .upload-report li { overflow-wrap: anywhere; }
-.src-actions { display: flex; gap: 0.75rem; margin-top: 0.15rem; }
-button.link { font: inherit; font-size: 0.85em; background: none; border: none; padding: 0;
-  color: var(--color-accent); cursor: pointer; text-decoration: underline; }
-button.link.danger, .up-rejected .up-status { color: #b91c1c; }
-.viewer h3 { margin: 0.1rem 0 0.2rem; font-size: 1.05rem; line-height: 1.35; }
-.v-label { color: var(--color-accent); }
-.v-text { white-space: pre-wrap; line-height: 1.55; font-size: 0.92em; max-height: 60vh;
-  overflow-y: auto; margin-top: 0.5rem; padding-right: 0.4rem; }
-.v-text mark { background: #fde68a; color: #1f2937; border-radius: 2px; }
-.up-name { font-weight: 600; }
-.up-status { font-size: 0.8em; font-weight: 600; padding: 0 0.35em; border-radius: 0.3em;
-  background: #e0e7ff; color: #3730a3; }
-.up-added .up-status { background: #dcfce7; color: #166534; }
-.up-rejected .up-status { background: #fee2e2; }
-button:focus-visible, input:focus-visible, textarea:focus-visible, a:focus-visible,
-.v-text:focus-visible { outline: 3px solid #2563eb !important; outline-offset: 2px; }
-@media (max-width: 700px) {
-  #chat { max-height: none; overflow-y: visible !important; }
-  .col-chat { order: -1; }
-  .col-sources { order: 1; }
-  .src-list, .v-text { max-height: 50vh; }
-}
-"""
+@cache
+def asset(name: str) -> str:
+    """The text of `ui/assets/<name>` (package data, read once)."""
+    return (ASSETS / name).read_text(encoding="utf-8")
