@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from langchain_chroma import Chroma
 
 from rag import NewsRAG, Settings
+from tests import aio
 from tests.conftest import MODEL_DIR, SEEDS
 
 pytestmark = pytest.mark.integration
@@ -59,4 +59,4 @@ def test_the_retriever_finds_the_answer_passage(news: NewsRAG) -> None:
         assert article is not None
         assert article.text[d.metadata["start"] : d.metadata["end"]] == d.page_content
     assert [d.metadata["score"] for d in docs] != [0.0] * 5
-    assert asyncio.run(retriever.ainvoke("Who greeted Putin at the plane?")) == docs
+    assert aio.run(retriever.ainvoke("Who greeted Putin at the plane?")) == docs

@@ -4,7 +4,6 @@ the README's "Use it from LangChain" code, run as written with a fake model in p
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
 from typing import Any
@@ -19,6 +18,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from rag import Answer, Filters, NewsRAG, Token
 from rag.answer import QuestionError
 from rag.config import settings_for
+from tests import aio
 from tests.conftest import ROOT, SEEDS
 
 GREETING = "Who greeted Putin at the plane?"
@@ -101,7 +101,7 @@ def test_retriever_filters_k_and_async(news: NewsRAG) -> None:
     wide = news.as_retriever(k=20).invoke(GREETING)
     assert len(wide) > len(news.as_retriever().invoke(GREETING))  # k lifts the token budget
     retriever = news.as_retriever()
-    assert asyncio.run(retriever.ainvoke(GREETING)) == retriever.invoke(GREETING)
+    assert aio.run(retriever.ainvoke(GREETING)) == retriever.invoke(GREETING)
     with pytest.raises(QuestionError):
         retriever.invoke("   ")
 
@@ -139,7 +139,7 @@ def test_runnable_async(news: NewsRAG) -> None:
     async def both() -> tuple[Answer, list[Token | Answer]]:
         return await runnable.ainvoke(GREETING), [e async for e in runnable.astream(GREETING)]
 
-    answer, events = asyncio.run(both())
+    answer, events = aio.run(both())
     assert_cited(news, answer)
     assert isinstance(events[-1], Answer) and isinstance(events[0], Token)
     assert events[-1].text == answer.text
@@ -160,7 +160,7 @@ def test_callbacks_reach_the_chat_model(news: NewsRAG) -> None:
         async for _ in runnable.astream(GREETING, config={"callbacks": [awaited]}):
             pass
 
-    asyncio.run(drain())
+    aio.run(drain())
     assert len(streamed.prompts) == 1 and len(awaited.prompts) == 1
     assert len(batched.prompts) == 2  # each question's own model call reported to the batch's
     assert [sum(q in p for p in batched.prompts) for q in (GREETING, DELEGATION)] == [1, 1]
