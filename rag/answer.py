@@ -21,6 +21,7 @@ from rag.config import Settings
 from rag.decide import features, load_calibration, token_logprobs
 from rag.embed import embed_matrix
 from rag.filters import Filters
+from rag.injection import is_injection
 from rag.llm import LlamaCppChat
 from rag.retrieve import (
     Candidate,
@@ -35,40 +36,6 @@ from rag.schema import NOT_FOUND, Answer, Citation, Evidence, Timings, Token
 History = Sequence[tuple[str, str]]
 MAX_QUESTION_CHARS = 2000
 
-# Text that addresses a model rather than reporting news. Such sentences are never handed to the
-# model as evidence: an article is data, and instructions inside it must not reach the prompt.
-_INJECTION = re.compile(
-    "|".join(
-        (
-            # "ignore/disregard ... previous instructions", in English, German, French, Spanish,
-            # Italian and Russian
-            r"\b(ignore|disregard|forget|override|ignorier\w*|ignorez|ignora\w*|olvida\w*)\b"
-            r".{0,40}\b(instructions?|prompts?|rules|above|previous|passages|context|"
-            r"anweisungen|vorherigen|"
-            r"précédentes|instrucciones|istruzioni)\b",
-            r"игнорир\w*.{0,40}инструкци\w*",
-            # addressing a model, or faking a chat transcript or our own prompt markup
-            r"\b(system prompt|you are now|as an ai|respond only|answer only with|"
-            r"reply with (the|a|only)\b|output only|new instructions?|automated readers|"
-            r"ai models? reading)\b",
-            r"^\W*(assistant|system|instruction|user)\s*:",
-            r"</?\s*passages\s*>|\bquestion\s*:.{0,200}\banswer\s*:",
-            r"^\s*\[\d+\]\s+[^:\n]{1,80}\d{4}-\d{2}-\d{2}\s*:",
-            # role-play set-ups, standing orders and fake authority
-            r"\b(pretend (you are|to be)|let'?s play a game|role-?play)\b",
-            r"\b(the answer is always|whatever the question|always (answer|reply|respond))\b",
-            r"\b(rules have changed|notice from the \w+ developers|citation rules)\b",
-            # encoded payloads: "decode and obey"
-            r"\bdecode\b.{0,30}\b(obey|follow|execute|run)\b",
-        )
-    ),
-    re.IGNORECASE,
-)
-# A long base64 run with mixed case and digits and no path separators (a URL is not a payload).
-_BASE64 = re.compile(
-    r"(?<![\w/.+-])(?=[A-Za-z0-9+/]*[a-z])(?=[A-Za-z0-9+/]*[A-Z])"
-    r"(?=[A-Za-z0-9+/]*\d)[A-Za-z0-9+]{32,}={0,2}"
-)
 _DEPENDENT = re.compile(
     r"^(and|but|also|what about|how about|so)\b|\b(he|him|his|she|her|they|them|their|it|its|"
     r"that|those|this|these|there|else)\b",
@@ -89,10 +56,6 @@ def check_question(question: str) -> str:
             f"the question is {len(q):,} characters long; the limit is {MAX_QUESTION_CHARS:,}"
         )
     return q
-
-
-def is_injection(text: str) -> bool:
-    return bool(_INJECTION.search(text) or _BASE64.search(text))
 
 
 def format_passages(evidence: list[Evidence]) -> str:
@@ -160,6 +123,9 @@ class Answerer:
         query = expand_query(question)
         query_vec = self.embeddings.embed_query(query)
         hits = self.retriever.search(query, query_vec, filters)
+        # Ingest drops text addressed to a model; this catches what stores written before that
+        # (or by an older filter) still hold. An article is data: its instructions never reach
+        # the prompt.
         candidates: list[Candidate] = [
             c for c in candidate_sentences(hits) if not is_injection(c.text)
         ]

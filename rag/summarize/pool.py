@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from rag.answer import is_injection
 from rag.embed import embed_matrix as embed
 from rag.embed import unit_rows as unit
+from rag.injection import is_injection
 from rag.schema import Article, Evidence
 from rag.text import content_words, entities, numbers, sentence_spans
 
