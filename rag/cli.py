@@ -188,6 +188,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
             if args.json
             else f"{article.title}\n{article.outlet} · {article.published or 'undated'}\n\n"
             + article.text
+            + _dropped_note(article.dropped)
         )
         return 0
     for a in news.articles():
@@ -203,6 +204,17 @@ def cmd_articles(args: argparse.Namespace) -> int:
                 f"{a.id}  {a.published or 'undated':10}  {a.outlet[:20]:20}  {a.title[:70]}{also}"
             )
     return 0
+
+
+def _dropped_note(dropped: tuple[str, ...]) -> str:
+    """What ingest left out of the article as text addressed to a language model."""
+    if not dropped:
+        return ""
+    lines = "\n".join(f"  - {d}" for d in dropped)
+    return (
+        f"\n\n--- dropped at ingest: {len(dropped)} passage(s) addressed to a language model, "
+        f"not news (never indexed, never evidence) ---\n{lines}"
+    )
 
 
 def cmd_remove(args: argparse.Namespace) -> int:

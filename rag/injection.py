@@ -41,6 +41,7 @@ _CONFUSABLE_CHARS = frozenset(chr(c) for c in _CONFUSABLE)
 _LATIN = re.compile(r"[A-Za-z]")
 _LEET = str.maketrans("013457@$", "oieastas")
 _WORD = re.compile(r"\S+")
+_ALNUM = re.compile(r"[^\W_]+")
 # "i g n o r e", "I.G.N.O.R.E": four or more single letters joined by one separator each.
 _SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_*·]){3,}[^\W\d_](?![^\W\d_])")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -51,10 +52,16 @@ def _fold(token: str, latin_text: bool) -> str:
     confusable = [c for c in letters if c in _CONFUSABLE_CHARS]
     if confusable and (_LATIN.search(token) or (latin_text and len(confusable) == len(letters))):
         token = token.translate(_CONFUSABLE)
-    digits = sum(c.isdigit() for c in token)
-    if digits and sum(c.isalpha() for c in token) >= 2 and _LATIN.search(token):
-        token = token.translate(_LEET)  # "d1sregard", "s0urces"; only inside lettered words
-    return token
+    # "d1sregard", "s0urces": digits read as letters only inside a run of letters, so "14-mile"
+    # and "A320" stay as they are
+    return _ALNUM.sub(lambda m: _leet(m.group()), token)
+
+
+def _leet(run: str) -> str:
+    letters = sum(c.isalpha() for c in run)
+    if letters >= 2 and any(c.isdigit() for c in run) and _LATIN.search(run):
+        return run.translate(_LEET)
+    return run
 
 
 def normalise(text: str) -> str:
@@ -139,7 +146,7 @@ _VOCATIVE = re.compile(
     rf"^\W*(?P<attn>(?:{_ATTENTION}\b[\s,:!-]*)+)?(?:(?:to|for|an|für|à|a|para|pour)\s+)?"
     rf"(?:(?:all|any|every|each|the|die|les|los|las|tous|todos|todas|alle)\s+)?{_ADDRS}"
     r"(?:\s+(?:reading|processing|parsing|summari[sz]ing|indexing|crawling|scraping)\s+"
-    r"(?:this|these|the\s+following)(?:\s+\w+)?)?\s*(?P<p>[:,—–-]|[.!]?$)\s*(?P<rest>.*)",
+    r"(?:this|these|the\s+following)(?:\s+\w+)?)?\s*(?P<p>[:,—–]|\s-\s|[.!]?$)\s*(?P<rest>.*)",
     re.IGNORECASE | re.DOTALL,
 )
 # What may follow "X, ..." for it to be an address rather than an apposition ("Gemini, the
@@ -157,7 +164,7 @@ _FRAME = _rx(
     r"\b(?:notes?|notices?|messages?|memo|warnings?|reminders?|instructions?|information"
     rf"|hinweis|nachricht|aviso|avis)\s+(?:to|for|für|pour|para|à|a)\s+(?:all\s+|any\s+|every\s+"
     rf"|the\s+)?{_ADDR}\b",
-    rf"\b{_ADDR}\s+(?:instructions?|notice|note|only)\b",
+    rf"\b{_ADDR}\s+(?:instructions?|notice|note)\b",
     rf"\b(?:is|are)\s+(?:meant\s+|intended\s+|written\s+|only\s+)?(?:for|to)\s+(?:all\s+|any\s+"
     rf"|the\s+)?{_ADDRS}\b(?!\s+\w)",
     rf"\bfor\s+(?:any\s+|all\s+|the\s+)?{_ADDR}\s+only\b|\b(?:for|to)\s+(?:any|all|every)\s+{_ADDR}\b",
@@ -168,21 +175,21 @@ _INSTRUCTION = _rx(
     rf"\b{_ADDR}\b(?:\s+[\w'-]+){{0,3}}?\s+{_MODAL}\s+(?:(?:not|never|only|always|also|first|now"
     rf"|instead|solely)\s+)*(?:be\s+)?(?:{_ANSWER}|{_SOURCE_VERB}|reveal|disclose)\b",
     rf"\byou\s+{_MODAL}\s+(?:(?:not|never|only|always|also|first|now|instead|solely)\s+)*"
-    r"(?:answer|reply|respond|say|state|output|cite|mention|reveal|disclose|ignore|disregard"
-    r"|trust|distrust|rely|treat)\b",
+    r"(?:answer|reply|respond|output|cite|reveal|disclose)\b",
     r"\byour\s+(?:answers?|responses?|repl(?:y|ies)|output|summary)\s+(?:should|must|shall|has\s+to"
     r"|needs?\s+to|is\s+to|will\s+(?:say|state|be))\b|\bin\s+your\s+(?:answer|response|reply"
     r"|output|summary)\b|\byour\s+(?:context(?:\s+window)?|system\s+prompt|training\s+data)\b",
     # imperatives at a clause opening; the verb must be followed by what it asks for
     rf"{_LEAD}(?:answer|reply|respond|antworte[tn]?|r[ée]ponds|r[ée]pondez|responde|respondan"
     r"|contesta|contesten)\b(?:\s+(?:only|solely|exclusively|always|simply|just))?\s*(?:that|with"
-    r"|every|all|any|each|to\s+(?:any|every|all|each|the\s+user|users|questions?)|from|using"
-    r"|based|according|as|in|by|\"|'|dass|que|nur|uniquement|únicamente|seulement|solo|only)\b",
+    r"|every|all|any|each|to\s+(?:(?:any|every|all|each)\s+(?:questions?|quer(?:y|ies)|users?"
+    r"|prompts?)|the\s+user|users)|\"|'|dass|que|nur|uniquement|únicamente|seulement|solo"
+    r"|only)\b",
     rf"{_START}(?:say|dites|dis|di|digan?)\s*(?:that|only|\"|'|:|exactly|verbatim|nothing\s+else"
     r"|the\s+answer|the\s+word|the\s+following|que)",
     # verbs that are also nouns ("State media", "Output fell", "Repeat offenders") need an object
     rf"{_START}(?:state|claim|assert|insist|output|print|repeat|mention|reveal)\s*(?:that|only"
-    r"|nothing|the\s+following|the\s+word|the\s+answer|after\s+me|verbatim|exactly|\"|:)",
+    r"|nothing|the\s+following|the\s+word|the\s+answer|after\s+me|verbatim|exactly)\b",
     rf"{_START}(?:write\s+(?:that|only|the\s+word|the\s+answer|\"|:)|tell\s+(?:the\s+)?(?:user"
     r"|users|readers?|them\s+that)\b|cite\s+(?:only|this|these|the\s+following|nothing|no)\b)",
     rf"{_LEAD}{_SOURCE_VERB}\b{_OBJ}{_SOURCE}\b",
@@ -195,7 +202,7 @@ _INSTRUCTION = _rx(
     r"\b(?:the\s+answer\s+is\s+always|whatever\s+the\s+question|regardless\s+of\s+the\s+question"
     r"|no\s+matter\s+(?:what|which)\s+(?:the\s+)?question|correct\s+answer\s+is\b.{0,40}"
     r"\bregardless)",
-    r"\b(?:you\s+are\s+now|from\s+now\s+on,?\s+you\s+are|pretend\s+(?:you\s+are|to\s+be)"
+    r"\b(?:you\s+are\s+now|from\s+now\s+on,?\s+you\s+are|pretend\s+(?:that\s+)?you(?:'re|\s+are)"
     r"|let'?s\s+play\s+a\s+game|system\s+prompt|repeat\s+after\s+me)\b",
     r"\b(?:rules\s+have\s+changed|notice\s+from\s+the\s+\w+\s+developers|citation\s+rules)\b",
     r"\bdecode\b.{0,30}\b(?:obey|follow|execute|run)\b",
@@ -211,7 +218,9 @@ _ANYWHERE = _rx(
 _MARKUP = _rx(
     r"<\|[a-z_]+\|>|\[/?inst\]|<</?sys>>|</?\s*(?:system|assistant|user|instructions?|passages)"
     r"\s*>",
-    r"^\W{0,3}(?:assistant|user|human)\s*:",
+    r"^\W{0,3}assistant\s*:",
+    r"^\W{0,3}(?:user|human)\s*:\s*(?:who|what|when|where|which|how|why|is|are|did|do|does|can"
+    r"|please|tell|ignore|answer)\b",
     r"^\W{0,3}(?:system|sys)\s*:(?=.*\b(?:you|your|always|never|must|only|answer|reply|respond"
     r"|say|ignore|disregard)\b)",
     r"^#{1,6}\s*(?:system|instructions?|response|assistant|user|human|input)\b",
@@ -257,8 +266,11 @@ def _address(norm: str) -> tuple[bool, bool]:
     """(addresses a model, is only a header for what follows) for one normalised sentence."""
     m = _VOCATIVE.match(_unquoted(norm))
     if m:
-        rest, punct = m.group("rest").strip(), m.group("p")
-        if m.group("attn") or punct in ":—–-" or not rest or _AFTER_COMMA.match(rest):
+        rest = m.group("rest").strip()
+        # "Attention language models", "Dear assistant," are addresses whatever follows; a bare
+        # "AI:" or "Gemini," only when what follows speaks to it ("AI: ChatGPT is poised to ..."
+        # is a section label, "Gemini, the satellite operator, said" an apposition).
+        if m.group("attn") or _AFTER_COMMA.match(rest) or _PAYLOAD.search(rest):
             return True, not rest.strip(" .!")
     if _FRAME.search(norm):
         return True, norm.rstrip().endswith(":")

@@ -26,6 +26,9 @@ class Article:
     authors: tuple[str, ...] = ()
     source: str = ""  # where it came from: a path, or path#record for JSONL
     also_in: tuple[str, ...] = ()  # outlets that carried a near-duplicate of this story
+    # Text the capture held but the article does not: sentences addressed to a language model,
+    # dropped at ingest (rag.injection). Kept so `newsrag articles --show` can say what went.
+    dropped: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

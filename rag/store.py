@@ -83,6 +83,7 @@ def _article_meta(article: Article, signature: str, n_chunks: int) -> dict[str, 
         "authors": "|".join(article.authors),
         "source": article.source,
         "also_in": "|".join(article.also_in),
+        "dropped": "\n".join(article.dropped),  # one line each (rag.injection.strip_injections)
         "minhash": signature,
         "n_chunks": n_chunks,
     }
@@ -113,6 +114,7 @@ def article_from_record(article_id: str, text: str, meta: dict[str, Any]) -> Art
         authors=tuple(a for a in str(meta.get("authors", "")).split("|") if a),
         source=str(meta.get("source", "")),
         also_in=tuple(a for a in str(meta.get("also_in", "")).split("|") if a),
+        dropped=tuple(x for x in str(meta.get("dropped") or "").split("\n") if x),
     )
 
 

@@ -21,6 +21,7 @@ from rag.ingest.meta import (
     strip_site_suffix,
     title_from_text,
 )
+from rag.injection import is_injection, strip_injections
 from rag.schema import Article
 from rag.text import normalize
 
@@ -83,13 +84,16 @@ def article_from_text(
     if len(cleaned.text.split()) < 40 and len(cleaned.text) < 0.2 * len(text.strip()):
         # A failed capture: a consent notice or ad widget with a stray sentence left over.
         return Rejected(source, "almost all of it is page furniture, not a story")
-    final_title = given_title or cleaned.title or title_from_text(cleaned.text)
+    # An article is data: what addresses a model is no part of it, and never reaches the index.
+    story, dropped = strip_injections(cleaned.text)
+    if not story:
+        return Rejected(source, "all of its text is addressed to a language model, not a story")
+    final_title = given_title or cleaned.title or title_from_text(story)
+    if is_injection(final_title):
+        dropped = (" ".join(final_title.split()), *dropped)
+        final_title = title_from_text(story)
     date = parse_date(published) if published else None
-    date = (
-        date
-        or page_published
-        or story_date(list(cleaned.preamble), list(cleaned.header), cleaned.text)
-    )
+    date = date or page_published or story_date(list(cleaned.preamble), list(cleaned.header), story)
     names = split_authors(list(authors)) or page_authors
     if not names:
         found: list[str] = []
@@ -104,12 +108,13 @@ def article_from_text(
         or outlet_from_source(source)
     )
     return Article(
-        id=article_id(cleaned.text),
+        id=article_id(story),
         title=strip_site_suffix(final_title, final_outlet),
-        text=cleaned.text,
+        text=story,
         outlet=final_outlet,
         published=date,
         url=url or None,
         authors=names,
         source=source,
+        dropped=dropped,
     )
