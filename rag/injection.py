@@ -94,7 +94,8 @@ _ADDRS = rf"{_ADDR}(?:\s*(?:,|and|&|or|y|et|und)\s*{_ADDR})*"
 _ANSWER = (
     r"(?:answer|reply|respond|say|state|output|print|write|tell|repeat|mention|claim|assert"
     r"|insist|conclude|reveal|cite|name|summari[sz]e|report|include|quote"
-    r"|antworte\w*|sag\w*|gib|répond\w*|r[ée]pondez|dites|dis|responde\w*|contesta\w*|di|digan?)"
+    r"|antworte[tn]?|sag|sagt|sagen|r[ée]ponds|r[ée]pondez|dites|dis|responde|respondan|responda"
+    r"|contesta|contesten|di|digan?)"
 )
 _SOURCE_VERB = (
     r"(?:ignore|ignoring|disregard\w*|forget|distrust|discard|skip|overlook|dismiss|trust|use"
@@ -200,10 +201,12 @@ _INSTRUCTION = _rx(
     r"|what|when|where|how|which|about)\b",
     # standing orders and fake authority
     r"\b(?:the\s+answer\s+is\s+always|whatever\s+the\s+question|regardless\s+of\s+the\s+question"
-    r"|no\s+matter\s+(?:what|which)\s+(?:the\s+)?question|correct\s+answer\s+is\b.{0,40}"
+    r"|no\s+matter\s+(?:what|which)\s+the\s+question|correct\s+answer\s+is\b.{0,40}"
     r"\bregardless)",
-    r"\b(?:you\s+are\s+now|from\s+now\s+on,?\s+you\s+are|pretend\s+(?:that\s+)?you(?:'re|\s+are)"
-    r"|let'?s\s+play\s+a\s+game|system\s+prompt|repeat\s+after\s+me)\b",
+    rf"\byou\s+are\s+now\s+(?:an?\s+)?(?:unfiltered|uncensored|jailbroken|unrestricted|free|in"
+    rf"\s+developer\s+mode|{_ADDR})\b",
+    r"\b(?:from\s+now\s+on,?\s+you\s+are|let'?s\s+play\s+a\s+game|system\s+prompt"
+    r"|repeat\s+after\s+me)\b",
     r"\b(?:rules\s+have\s+changed|notice\s+from\s+the\s+\w+\s+developers|citation\s+rules)\b",
     r"\bdecode\b.{0,30}\b(?:obey|follow|execute|run)\b",
     r"игнорир\w*.{0,40}инструкци\w*",
@@ -239,11 +242,22 @@ _PAYLOAD = _rx(
     r"\bthe\s+only\s+(?:person|one|people|member|companion|traveller|reliable|accurate|true"
     r"|correct)\b|\b(?:sole|only)\s+(?:source|companion)\b",
 )
-# A long base64 run with mixed case and digits and no path separators (a URL is not a payload).
+# A long base64 run with mixed case and digits and no path separators or URL parameters (a URL
+# is not a payload).
 _BASE64 = re.compile(
-    r"(?<![\w/.+-])(?=[A-Za-z0-9+/]*[a-z])(?=[A-Za-z0-9+/]*[A-Z])"
+    r"(?<![\w/.+=?&-])(?=[A-Za-z0-9+/]*[a-z])(?=[A-Za-z0-9+/]*[A-Z])"
     r"(?=[A-Za-z0-9+/]*\d)[A-Za-z0-9+]{32,}={0,2}"
 )
+
+
+def _encoded(text: str) -> bool:
+    """A base64 run, not words glued together by a bad capture ("convictedThursdayon18"): encoded
+    text switches case all the time."""
+    for m in _BASE64.finditer(text):
+        run = m.group()
+        if sum(c.isupper() for c in run) >= 0.15 * len(run):
+            return True
+    return False
 # Hidden comments: never shown to a reader, so any address or instruction in one is an attack.
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)|^[ \t]*\[//\]:\s*#[^\n]*", re.DOTALL | re.MULTILINE)
 _COMMENT_CUE = _rx(rf"\b(?:{_ADDR}|you|your|{_ANSWER}|{_SOURCE_VERB}|{_SOURCE}|instructions?)\b")
@@ -287,7 +301,7 @@ def _verdicts(text: str, spans: list[tuple[int, int]]) -> list[bool]:
     norms = [normalise(text[a:b]) for a, b in spans]
     address = [_address(n) for n in norms]
     flagged = [
-        addr or _strong(n) or bool(_BASE64.search(text[a:b]))
+        addr or _strong(n) or _encoded(text[a:b])
         for (addr, _), n, (a, b) in zip(address, norms, spans, strict=True)
     ]
     for i, n in enumerate(norms):
