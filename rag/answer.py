@@ -20,17 +20,11 @@ from rag.cite import CitationChecker, Verified, looks_like_abstention, strip_mar
 from rag.config import Settings
 from rag.decide import features, load_calibration, token_logprobs
 from rag.embed import embed_matrix
+from rag.evidence import select_evidence
 from rag.filters import Filters
 from rag.injection import is_injection
 from rag.llm import LlamaCppChat
-from rag.retrieve import (
-    Candidate,
-    Hit,
-    Retriever,
-    candidate_sentences,
-    expand_query,
-    select_evidence,
-)
+from rag.retrieve import Candidate, Hit, Retriever, candidate_sentences, expand_query
 from rag.schema import NOT_FOUND, Answer, Citation, Evidence, Timings, Token
 
 History = Sequence[tuple[str, str]]

@@ -1,6 +1,6 @@
-"""Hybrid retrieval and evidence selection.
+"""Hybrid retrieval, and the candidate sentences evidence is chosen from (rag.evidence).
 
-dense (Chroma) + BM25 -> reciprocal rank fusion -> diversity across articles -> evidence sentences.
+dense (Chroma) + BM25 -> reciprocal rank fusion -> diversity across articles -> candidate sentences.
 
 BM25 matters for names: "Belousov" is one rare token that a 384-d sentence vector blurs. The BM25
 index (rag.lexical) is derived from the chunks in Chroma and rebuilt, or loaded from disk, for
@@ -23,9 +23,8 @@ from rag import lexical
 from rag.config import RetrievalSettings
 from rag.filters import Filters
 from rag.lexical import Catalog, LexicalIndex
-from rag.schema import Evidence
 from rag.store import NewsStore
-from rag.text import content_words, entities, sentence_spans
+from rag.text import content_words, sentence_spans
 
 
 @dataclass(frozen=True)
@@ -315,93 +314,3 @@ def answer_type_match(question: str, text: str) -> float:
     if re.search(r"\bhow (many|much|long|old)\b|\bwhat (number|percentage|amount)\b", q):
         return 1.0 if _NUMBER.search(text) else 0.0
     return 0.5
-
-
-# How a sentence is scored for the evidence (weights sum to 1): its meaning and rare words against
-# the question, and whether it holds the kind of answer asked for. The decision's features are
-# read off these scores, so a change here needs a refit (rag/calibration/fit.py).
-EVIDENCE_WEIGHTS = {"cosine": 0.55, "overlap": 0.3, "type": 0.15}
-
-
-def passage_tokens(c: Candidate) -> int:
-    """Estimated prompt tokens of a passage line "[n] outlet, date: text" (~4 characters each)."""
-    header = len(str(c.meta.get("outlet", ""))) + len(str(c.meta.get("published") or ""))
-    return (header + len(c.text) + 10) // 4 + 1
-
-
-def select_evidence(
-    query: str,
-    query_vec: list[float],
-    candidates: list[Candidate],
-    sentence_vecs: np.ndarray,
-    n: int,
-    per_article: int = 3,
-    idf: dict[str, float] | None = None,
-    mmr_lambda: float = 0.75,
-    max_tokens: int | None = None,
-    rarest: float | None = None,
-) -> list[Evidence]:
-    """Up to n sentences by relevance (meaning, rare-word overlap, answer type), chosen by maximal
-    marginal relevance so two outlets saying the same thing do not take two slots, at most
-    per_article from one article, and within max_tokens (estimated, with the outlet/date header
-    each passage gets). Numbered 1..n in order of choice."""
-    if not candidates:
-        return []
-    q = np.asarray(query_vec, dtype=np.float32)
-    q = q / (np.linalg.norm(q) or 1.0)  # any Embeddings may be passed in, normalised or not
-    sims = sentence_vecs @ q
-    if idf and rarest is None:
-        rarest = max(idf.values(), default=1.0)  # once per question, not per sentence
-    relevance = np.array(
-        [
-            EVIDENCE_WEIGHTS["cosine"] * float(sims[i])
-            + EVIDENCE_WEIGHTS["overlap"] * lexical_overlap(query, c.text, idf, rarest)
-            + EVIDENCE_WEIGHTS["type"] * answer_type_match(query, c.text)
-            for i, c in enumerate(candidates)
-        ]
-    )
-    eligible = [i for i, c in enumerate(candidates) if len(c.text) >= 25]
-    picked_idx: list[int] = []
-    per: dict[str, int] = defaultdict(int)
-    names = [entities(c.text) for c in candidates]
-    budget = max_tokens if max_tokens is not None else 1 << 30
-    while eligible and len(picked_idx) < n:
-        if picked_idx:
-            redundancy = (sentence_vecs[eligible] @ sentence_vecs[picked_idx].T).max(axis=1)
-            # A sentence that names someone the chosen ones do not is not redundant, however
-            # alike it reads: "... Lavrov and Novak" after "... Lavrov." adds Novak.
-            seen = set().union(*(names[i] for i in picked_idx))
-            novelty = np.array([len(names[i] - seen) / (len(names[i]) or 1) for i in eligible])
-            redundancy = redundancy * (1 - novelty)
-        else:
-            redundancy = np.zeros(len(eligible))
-        mmr = mmr_lambda * relevance[eligible] - (1 - mmr_lambda) * redundancy
-        best = eligible[int(np.argmax(mmr))]
-        eligible.remove(best)
-        if per[candidates[best].article_id] >= per_article:
-            continue
-        cost = passage_tokens(candidates[best])
-        # The best passage always goes in; later ones only if they fit, so a long one is
-        # skipped for a shorter one further down rather than ending the selection.
-        if picked_idx and cost > budget:
-            continue
-        budget -= cost
-        per[candidates[best].article_id] += 1
-        picked_idx.append(best)
-    out = []
-    for rank, i in enumerate(picked_idx, 1):
-        c = candidates[i]
-        out.append(
-            Evidence(
-                n=rank,
-                article_id=c.article_id,
-                title=str(c.meta.get("title", "")),
-                outlet=str(c.meta.get("outlet", "")),
-                published=str(c.meta.get("published") or "") or None,
-                quote=c.text,
-                start=c.start,
-                end=c.end,
-                score=round(float(relevance[i]), 4),
-            )
-        )
-    return out

@@ -71,7 +71,8 @@ def test_filters_from_plain_mappings_are_checked() -> None:
 def test_evidence_stays_within_its_token_budget() -> None:
     import numpy as np
 
-    from rag.retrieve import Candidate, passage_tokens, select_evidence
+    from rag.evidence import passage_tokens, select_evidence
+    from rag.retrieve import Candidate
 
     texts = [
         "Belousov travelled with Putin to Pyongyang on Tuesday. " * 6,  # long, most relevant
