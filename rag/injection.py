@@ -93,19 +93,26 @@ _ADDRS = rf"{_ADDR}(?:\s*(?:,|and|&|or|y|et|und)\s*{_ADDR})*"
 # What an injection tells its reader to do with the answer, and with the sources.
 _ANSWER = (
     r"(?:answer|reply|respond|say|state|output|print|write|tell|repeat|mention|claim|assert"
-    r"|insist|conclude|reveal|cite|name|summari[sz]e|report|include|quote"
+    r"|insist|conclude|reveal|cite|name|summari[sz]e|quote"
     r"|antworte[tn]?|sag|sagt|sagen|r[ée]ponds|r[ée]pondez|dites|dis|responde|respondan|responda"
     r"|contesta|contesten|di|digan?)"
 )
-_SOURCE_VERB = (
-    r"(?:ignore|ignoring|disregard\w*|forget|distrust|discard|skip|overlook|dismiss|trust|use"
-    r"|rely(?:\s+(?:solely|only|exclusively))?\s+on|prefer|treat|believe|consult|pretend"
-    r"|beachte\w*|ignorier\w*|vergiss|vergesst|missachte\w*|nutze|verwende\w*|ignore[rz]"
-    r"|oublie[rz]?|utilise[rz]?|ignor[ae]n?|olvid[ae]n?|usa|utiliza)"
-)
+# Imperative forms only: "Thomas disregarded these instructions" is reporting.
 _IGNORE = (
-    r"(?:ignore|ignoring|disregard\w*|forget|distrust|discard|overlook|ignorier\w*|vergiss"
-    r"|vergesst|missachte\w*|ignorez|ignorer|oubliez|ignoren|ignora|ignorar|olvid\w*)"
+    r"(?:ignore|disregard|forget|distrust|discard|overlook|skip|dismiss|ignoriere|ignoriert"
+    r"|ignorieren|vergiss|vergesst|missachte|missachtet|ignorez|ignorer|oubliez|ignoren|ignora"
+    r"|ignorar|olvida|olviden|olvide)"
+)
+# Choosing a source: needs "this/these/only/any other ..." before the source ("use primary
+# sources" in a lesson plan is not an instruction to a model).
+_CHOOSE = (
+    r"(?:trust|use|rely(?:\s+(?:solely|only|exclusively))?\s+on|prefer|consult|believe|beachte"
+    r"|nutze|verwende|utilise[rz]?|usa|utiliza)"
+)
+_SOURCE_VERB = rf"(?:{_IGNORE}|{_CHOOSE}|treat|pretend)"
+_PICKED = (
+    r"(?:only\s+|solely\s+|nur\s+)?(?:this|these|that|the\s+following|no|any|all|every|diesen"
+    r"|diese|dieses|ce|cette|este|esta)\b"
 )
 _SOURCE = (
     r"(?:sources?|passages?|documents?|articles?|context|excerpts?|snippets?|search\s+results"
@@ -173,7 +180,8 @@ _FRAME = _rx(
 _INSTRUCTION = _rx(
     # a model, or "you", with a modal, about answering or sources ("you" narrowly: op-eds and
     # unattributed quotes say "you should claim the credit")
-    rf"\b{_ADDR}\b(?:\s+[\w'-]+){{0,3}}?\s+{_MODAL}\s+(?:(?:not|never|only|always|also|first|now"
+    rf"\b{_ADDR}\b(?:\s+(?:reading|processing|parsing|summari[sz]ing|indexing|crawling|scraping)"
+    rf"(?:\s+[\w'-]+){{1,3}}?)?\s+{_MODAL}\s+(?:(?:not|never|only|always|also|first|now"
     rf"|instead|solely)\s+)*(?:be\s+)?(?:{_ANSWER}|{_SOURCE_VERB}|reveal|disclose)\b",
     rf"\byou\s+{_MODAL}\s+(?:(?:not|never|only|always|also|first|now|instead|solely)\s+)*"
     r"(?:answer|reply|respond|output|cite|reveal|disclose)\b",
@@ -193,7 +201,8 @@ _INSTRUCTION = _rx(
     r"|nothing|the\s+following|the\s+word|the\s+answer|after\s+me|verbatim|exactly)\b",
     rf"{_START}(?:write\s+(?:that|only|the\s+word|the\s+answer|\"|:)|tell\s+(?:the\s+)?(?:user"
     r"|users|readers?|them\s+that)\b|cite\s+(?:only|this|these|the\s+following|nothing|no)\b)",
-    rf"{_LEAD}{_SOURCE_VERB}\b{_OBJ}{_SOURCE}\b",
+    rf"{_LEAD}(?:{_IGNORE}|treat|pretend)\b{_OBJ}{_SOURCE}\b",
+    rf"{_LEAD}{_CHOOSE}\s+{_PICKED}(?:\s+[\w'-]+){{0,3}}?\s+{_SOURCE}\b",
     # "when asked ..., answer ...", "New instructions: asked ..., reply with ..."
     rf"(?:^|[:;]\s*|\b(?:when|if)\s+)(?:you\s+are\s+|you're\s+)?asked\b[^.;]{{0,160}}?,\s*"
     rf"{_ANSWER}\b",
@@ -258,6 +267,8 @@ def _encoded(text: str) -> bool:
         if sum(c.isupper() for c in run) >= 0.15 * len(run):
             return True
     return False
+
+
 # Hidden comments: never shown to a reader, so any address or instruction in one is an attack.
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)|^[ \t]*\[//\]:\s*#[^\n]*", re.DOTALL | re.MULTILINE)
 _COMMENT_CUE = _rx(rf"\b(?:{_ADDR}|you|your|{_ANSWER}|{_SOURCE_VERB}|{_SOURCE}|instructions?)\b")
