@@ -221,8 +221,16 @@ _INSTRUCTION = _rx(
     r"игнорир\w*.{0,40}инструкци\w*",
 )
 # Read in quoted text too: nobody is reported saying "disregard the other sources".
+# "the other / previous / all ..." sources, or the ones "you were given": the set a model holds.
+# ("We are prone to forget the source from which they come" is a proclamation, not an attack.)
+_QUAL = (
+    r"(?:other|others|previous|prior|earlier|above|remaining|all|every|any|your|these|those"
+    r"|preceding|autres|demás|anderen|alle|toutes|tous|todas|todos|vorherigen)"
+)
 _ANYWHERE = _rx(
-    rf"\b{_IGNORE}\b{_OBJ}{_SOURCE}\b",
+    rf"\b{_IGNORE}\s+(?:[\w'-]+\s+){{0,2}}?{_QUAL}\s+(?:[\w'-]+\s+){{0,2}}?{_SOURCE}\b",
+    rf"\b{_IGNORE}\s+(?:[\w'-]+\s+){{0,3}}?{_SOURCE}\s+(?:you\s+(?:were|have\s+been)\s+given"
+    r"|provided|above|given\s+to\s+you|précédentes|anteriores|except|other\s+than)\b",
     r"\btreat\b(?:\s+[\w'-]+){0,5}?\s+as\s+(?:obsolete|outdated|false|fake|unreliable|wrong"
     r"|authoritative|fact|true|the\s+only)\b",
 )
