@@ -154,7 +154,7 @@ _VOCATIVE = re.compile(
     rf"^\W*(?P<attn>(?:{_ATTENTION}\b[\s,:!-]*)+)?(?:(?:to|for|an|für|à|a|para|pour)\s+)?"
     rf"(?:(?:all|any|every|each|the|die|les|los|las|tous|todos|todas|alle)\s+)?{_ADDRS}"
     r"(?:\s+(?:reading|processing|parsing|summari[sz]ing|indexing|crawling|scraping)\s+"
-    r"(?:this|these|the\s+following)(?:\s+\w+)?)?\s*(?P<p>[:,—–]|\s-\s|[.!]?$)\s*(?P<rest>.*)",
+    r"(?:this|these|the\s+following)(?:\s+\w+)?)?\s*(?P<punct>[:,—–]|\s-\s|[.!]?$)\s*(?P<rest>.*)",
     re.IGNORECASE | re.DOTALL,
 )
 # What may follow "X, ..." for it to be an address rather than an apposition ("Gemini, the
@@ -278,7 +278,7 @@ def _encoded(text: str) -> bool:
 
 
 # Hidden comments: never shown to a reader, so any address or instruction in one is an attack.
-_COMMENT = re.compile(r"<!--.*?(?:-->|$)|^[ \t]*\[//\]:\s*#[^\n]*", re.DOTALL | re.MULTILINE)
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)|^[ \t]*\[//\]:\s*#[^\n]*", re.DOTALL | re.MULTILINE)
 _COMMENT_CUE = _rx(rf"\b(?:{_ADDR}|you|your|{_ANSWER}|{_SOURCE_VERB}|{_SOURCE}|instructions?)\b")
 # Quoted speech is reporting when someone is said to have said it.
 _QUOTED = re.compile(r"\"[^\"]{2,}\"|'[^']{2,}'(?!\w)")
