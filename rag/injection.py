@@ -40,8 +40,9 @@ _CONFUSABLE = str.maketrans(
 _CONFUSABLE_CHARS = frozenset(chr(c) for c in _CONFUSABLE)
 _LATIN = re.compile(r"[A-Za-z]")
 _LEET = str.maketrans("013457@$", "oieastas")
-_WORD = re.compile(r"\S+")
-_ALNUM = re.compile(r"[^\W_]+")
+_NON_ASCII_WORD = re.compile(r"\S*[^\x00-\x7f]\S*")
+# A run of letters and digits with at least two Latin letters and a digit in it.
+_LEET_RUN = re.compile(r"\b(?=[^\W_]*\d)(?=(?:[^\W_]*?[A-Za-z]){2})[^\W_]+\b")
 # "i g n o r e", "I.G.N.O.R.E": four or more single letters joined by one separator each.
 _SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_*·]){3,}[^\W\d_](?![^\W\d_])")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -51,25 +52,20 @@ def _fold(token: str, latin_text: bool) -> str:
     letters = [c for c in token if c.isalpha()]
     confusable = [c for c in letters if c in _CONFUSABLE_CHARS]
     if confusable and (_LATIN.search(token) or (latin_text and len(confusable) == len(letters))):
-        token = token.translate(_CONFUSABLE)
-    # "d1sregard", "s0urces": digits read as letters only inside a run of letters, so "14-mile"
-    # and "A320" stay as they are
-    return _ALNUM.sub(lambda m: _leet(m.group()), token)
-
-
-def _leet(run: str) -> str:
-    letters = sum(c.isalpha() for c in run)
-    if letters >= 2 and any(c.isdigit() for c in run) and _LATIN.search(run):
-        return run.translate(_LEET)
-    return run
+        return token.translate(_CONFUSABLE)
+    return token
 
 
 def normalise(text: str) -> str:
     """The text as a reader sees it, lower-cased: for deciding, never for storage."""
     text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).translate(_QUOTES)
-    letters = [c for c in text if c.isalpha()]
-    latin = sum(1 for c in letters if c.isascii()) >= 0.5 * len(letters) if letters else True
-    text = _WORD.sub(lambda m: _fold(m.group(), latin), text)
+    if not text.isascii():
+        letters = [c for c in text if c.isalpha()]
+        latin = sum(1 for c in letters if c.isascii()) >= 0.5 * len(letters) if letters else True
+        text = _NON_ASCII_WORD.sub(lambda m: _fold(m.group(), latin), text)
+    # "d1sregard", "s0urces": digits read as letters only inside a run of letters, so "14-mile"
+    # and "A320" stay as they are
+    text = _LEET_RUN.sub(lambda m: m.group().translate(_LEET), text)
     text = _SPACED.sub(lambda m: re.sub(r"[ .\-_*·]", "", m.group()), text)
     return text.lower()
 
