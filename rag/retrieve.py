@@ -22,6 +22,7 @@ import numpy as np
 from rag import lexical
 from rag.config import RetrievalSettings
 from rag.filters import Filters
+from rag.labels import source_label
 from rag.lexical import Catalog, LexicalIndex
 from rag.schema import Evidence
 from rag.store import NewsStore
@@ -396,7 +397,9 @@ def select_evidence(
                 n=rank,
                 article_id=c.article_id,
                 title=str(c.meta.get("title", "")),
-                outlet=str(c.meta.get("outlet", "")),
+                outlet=source_label(
+                    str(c.meta.get("outlet", "")), c.meta.get("url"), c.meta.get("title")
+                ),
                 published=str(c.meta.get("published") or "") or None,
                 quote=c.text,
                 start=c.start,

@@ -27,6 +27,7 @@ import numpy as np
 
 from rag import prompts
 from rag.answer import format_passages
+from rag.labels import article_label
 from rag.schema import Answer, Article, Token
 from rag.summarize.base import Line, Row, finish, quoted, verify
 from rag.summarize.context import Context
@@ -287,7 +288,7 @@ def _repeats(line: Line, para: list[Line]) -> bool:
 
 
 def _outlet(s: Sent) -> str:
-    return s.article.outlet or s.article.title[:40]
+    return article_label(s.article)
 
 
 def _lead(pool: Pool, story: Story) -> Sent | None:
