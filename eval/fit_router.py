@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -130,7 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "train_accuracy": round(train_acc, 4),
         },
     }
-    args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    # One line per list of numbers: a weight row per feature, not one number per line.
+    text = re.sub(
+        r"\[[\d\s.,eE+-]+\]", lambda m: " ".join(m.group(0).split()), json.dumps(data, indent=1)
+    )
+    args.out.write_text(text + "\n", encoding="utf-8")
     print(f"chose cue_scale {scale}, l2 {l2}; wrote {args.out}")
     return 0
 

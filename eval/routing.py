@@ -17,6 +17,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from rag.config import Settings
 from rag.summarize.route import LABELS, label_of, route_many
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,3 +116,14 @@ def table(result: dict[str, Any]) -> str:
                     + f" → {m['got']}" + (f" ({m['topic']})" if m["topic"] else "")
                     for m in s["misses"]]  # fmt: skip
     return "\n".join(out)
+
+
+def report_only(settings: Settings, out: Path, config: dict[str, Any]) -> int:
+    """`newsrag eval --routing-only`: both sets with the settings' embedder, a report in `out`."""
+    from eval.report import write_report
+    from rag.embed import build_embeddings
+
+    config = {**config, "embedder": settings.embed.backend}
+    print(write_report(out, config, [], None, run(build_embeddings(settings))))
+    print(f"report: {out}")
+    return 0

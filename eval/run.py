@@ -362,18 +362,6 @@ def git_commit() -> str:
     return out.stdout.strip()
 
 
-def routing_only(args: argparse.Namespace, out: Path, started: datetime) -> int:
-    """`--routing-only`: the routing sets through the router with the preset's embedder."""
-    from rag.embed import build_embeddings
-
-    settings = settings_for(args.preset)
-    config = {"started": started.isoformat(timespec="seconds"), "git": git_commit(),
-              "preset": args.preset, "embedder": settings.embed.backend}  # fmt: skip
-    print(write_report(out, config, [], None, routing.run(build_embeddings(settings))))
-    print(f"report: {out}")
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     from eval import rtqa as realtimeqa
 
@@ -381,7 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = datetime.now(UTC)
     out = args.out or ROOT / "eval" / "runs" / started.strftime("%Y%m%dT%H%M%SZ")
     if args.routing_only:
-        return routing_only(args, out, started)
+        stamp = {"started": started.isoformat(timespec="seconds"), "git": git_commit()}
+        return routing.report_only(settings_for(args.preset), out, {**stamp, "preset": args.preset})
     weeks_spec = args.realtimeqa or "first:1"
     rtqa_dir = args.shared / "realtimeqa" / "2023"
     run_rtqa = not args.seed_only

@@ -88,3 +88,14 @@ def test_heldout_precision_and_recall(minilm: object) -> None:
     result = routing.score(routing.load(routing.SETS["heldout"]), minilm)  # type: ignore[arg-type]
     assert result["precision"] >= routing.TARGET, routing.table({"heldout": result})
     assert result["recall"] >= routing.TARGET, routing.table({"heldout": result})
+
+
+def test_eval_routing_only_writes_the_routing_report(tmp_path: Path) -> None:
+    from eval.run import main
+
+    assert main(["--routing-only", "--preset", "fake", "--out", str(tmp_path)]) == 0
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "## Routing" in summary and "| heldout |" in summary
+    data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert set(data["routing"]) == set(routing.SETS)
+    assert 0.0 <= data["routing"]["heldout"]["precision"] <= 1.0
