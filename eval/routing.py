@@ -82,9 +82,30 @@ def score(rows: list[dict[str, Any]], embeddings: Embeddings | None) -> dict[str
     }
 
 
-def run(embeddings: Embeddings | None) -> dict[str, Any]:
-    """Both sets, scored with this embedder (the MiniLM one: the classifier needs it)."""
-    return {name: score(load(path), embeddings) for name, path in SETS.items()}
+def run(embeddings: Embeddings | None, realtimeqa: Path | None = None) -> dict[str, Any]:
+    """Every set, scored with this embedder (the MiniLM one: the classifier needs it); with
+    `realtimeqa` (the shared realtimeqa/2023 folder), its quiz questions too."""
+    out = {name: score(load(path), embeddings) for name, path in SETS.items()}
+    if realtimeqa is not None and realtimeqa.is_dir():
+        out.update(quiz_questions(realtimeqa, embeddings))
+    return out
+
+
+def quiz_questions(folder: Path, embeddings: Embeddings | None) -> dict[str, Any]:
+    """RealTimeQA questions are all questions: a summary for one of them is a false route.
+    Tune weeks (January-June) and report weeks apart: the cue words were checked on the former."""
+    out: dict[str, Any] = {}
+    for name, keep in (("rtqa-tune", lambda w: w < "20230701"),
+                       ("rtqa-report", lambda w: w >= "20230701")):  # fmt: skip
+        rows = []
+        for path in sorted(folder.glob("*_qa.jsonl")):
+            if keep(path.name[:8]):
+                rows += [{"text": r["question_sentence"], "route": "question"} for r in load(path)]
+        if rows:
+            found = score(rows, embeddings)
+            found["misses"] = found["misses"][:10]
+            out[name] = found
+    return out
 
 
 def table(result: dict[str, Any]) -> str:
@@ -98,6 +119,10 @@ def table(result: dict[str, Any]) -> str:
     ]
     for name, s in result.items():
         acc = s["accuracy"]
+        if not any(k != "question" for k in acc):  # questions only: how many stay questions
+            out.append(f"| {name} | {s['messages']} | - | - | - | - | - | - | "
+                       f"{acc['question']:.3f} | - |")  # fmt: skip
+            continue
         cells = " | ".join(f"{acc[k]:.2f}" if k in acc else "-" for k in LABELS)
         topic = "-" if s["topic_exact"] is None else f"{s['topic_exact']:.2f}"
         out.append(f"| {name} | {s['messages']} | {s['precision']:.3f} | {s['recall']:.3f} | "
@@ -106,7 +131,8 @@ def table(result: dict[str, Any]) -> str:
         "",
         "fit: the classifier is fitted on it (in-sample). heldout: written with it, before the "
         'router; measured once, then one cue bug it showed was fixed ("agreement" counted as '
-        "a comparison word). heldout2: written after that, nothing changed since.",
+        "a comparison word). heldout2: written after that. rtqa: RealTimeQA quiz questions, all "
+        "questions (question column: the share routed as one).",
     ]
     for name, s in result.items():
         if s["misses"]:
@@ -118,12 +144,14 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def report_only(settings: Settings, out: Path, config: dict[str, Any]) -> int:
-    """`newsrag eval --routing-only`: both sets with the settings' embedder, a report in `out`."""
+def report_only(
+    settings: Settings, out: Path, config: dict[str, Any], realtimeqa: Path | None = None
+) -> int:
+    """`newsrag eval --routing-only`: the sets with the settings' embedder, a report in `out`."""
     from eval.report import write_report
     from rag.embed import build_embeddings
 
     config = {**config, "embedder": settings.embed.backend}
-    print(write_report(out, config, [], None, run(build_embeddings(settings))))
+    print(write_report(out, config, [], None, run(build_embeddings(settings), realtimeqa)))
     print(f"report: {out}")
     return 0

@@ -368,11 +368,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = datetime.now(UTC)
     out = args.out or ROOT / "eval" / "runs" / started.strftime("%Y%m%dT%H%M%SZ")
+    rtqa_dir = args.shared / "realtimeqa" / "2023"
     if args.routing_only:
         stamp = {"started": started.isoformat(timespec="seconds"), "git": git_commit()}
-        return routing.report_only(settings_for(args.preset), out, {**stamp, "preset": args.preset})
+        meta = {**stamp, "preset": args.preset}
+        return routing.report_only(settings_for(args.preset), out, meta, rtqa_dir)
     weeks_spec = args.realtimeqa or "first:1"
-    rtqa_dir = args.shared / "realtimeqa" / "2023"
     run_rtqa = not args.seed_only
     if args.realtimeqa_only and not rtqa_dir.is_dir():
         print(realtimeqa.skip_message(rtqa_dir))
@@ -402,7 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "items": len(items), "baseline": not args.no_baseline,
             "settings": models.settings.model_dump(mode="json"), "cpu_count": os.cpu_count(),
         }  # fmt: skip
-        routed = routing.run(models.embeddings)  # seconds, no model call
+        routed = routing.run(models.embeddings, rtqa_dir)  # seconds, no model call
         rows: list[Row] = []
         if items:
             rows, info = run_seed(models, items, not args.no_baseline)

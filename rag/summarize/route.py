@@ -59,7 +59,7 @@ _SUMMARY = (
     r"(?:summ?[ae]ri[sz]\w*|summary|summaries|sum (?:it |this |them |everything )?(?:all )?up|"
     r"recap\w*|overview|run-?down|gist|tl;?dr|brief me|briefing|catch (?:me|us) up|"
     r"up to speed|fill (?:me|us) in|highlights|takeaways?|nutshell|big picture|short version|"
-    r"main story|break (?:it )?down|pull together|what'?s going on|what happened)"
+    r"main story|break (?:it )?down|pull together|what'?s going on|what happened(?=\W*$))"
 )
 _TIMELINE = (
     r"(?:time ?lines?|chronolog\w*|sequence of (?:events|what happened)|order of events|"
@@ -67,9 +67,9 @@ _TIMELINE = (
     r"what came (?:after|next)|happened first)"
 )
 _COMPARE = (
-    r"(?:disagree\w*|agree[sd]?\b|differ\w*|difference\w*|contradict\w*|diverg\w*|compar\w*|"
-    r"conflict\w*|discrepan\w*|consistent|inconsisten\w*|frame|differently|who reported what|"
-    r"said what|reported which|say what)"
+    r"(?:disagree\w*|agree (?:with|on)\b|differ(?:s|ed)?\b|differently|difference\w*|"
+    r"contradict\w*|diverg\w*|compare\b|comparison|conflict(?:s|ing)?\b|discrepan\w*|"
+    r"consistent|inconsisten\w*|frame|who reported what|who said what|reported which|say what)"
 )
 _FACT_START = (
     r"^(?:who|whom|whose|when|where|why|which|how (?:many|much|long|old|far|often|did|does)|"
@@ -279,9 +279,21 @@ def route_many(messages: list[str], embeddings: Embeddings | None = None) -> lis
     if model is not None and embeddings is not None:
         texts = [normalize(messages[i]) for i in todo]
         probs = model.probabilities(model.features(embed_matrix(embeddings, texts), texts))
-        for i, p in zip(todo, probs, strict=True):
-            out[i] = _as_route(CLASSES[int(np.argmax(p))], messages[i])
+        for i, p, text in zip(todo, probs, texts, strict=True):
+            cls = CLASSES[int(np.argmax(p))]
+            out[i] = _as_route(cls if _may_be_summary(text) else "question", messages[i])
     return [None if r is False else r for r in out]
+
+
+def _may_be_summary(text: str) -> bool:
+    """A message with no summary, timeline or comparison word that does not speak of the
+    articles is a question, whatever its vector says; so is a long one (a quiz question
+    such as RealTimeQA's) that neither speaks of the articles nor asks for a summary."""
+    c = dict(zip(CUE_NAMES, cues(text), strict=True))
+    addressed = c["corpus"] or c["imperative"] or c["summary"]
+    if len(text.split()) > 16:
+        return bool(addressed)
+    return bool(addressed or c["timeline"] or c["compare"])
 
 
 def _as_route(cls: str, message: str) -> Route | None:

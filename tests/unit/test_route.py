@@ -93,9 +93,23 @@ def test_heldout_precision_and_recall(minilm: object) -> None:
 def test_eval_routing_only_writes_the_routing_report(tmp_path: Path) -> None:
     from eval.run import main
 
-    assert main(["--routing-only", "--preset", "fake", "--out", str(tmp_path)]) == 0
-    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    argv = ["--routing-only", "--preset", "fake", "--out", str(tmp_path / "out")]
+    assert main([*argv, "--shared", str(tmp_path)]) == 0  # no RealTimeQA here
+    summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
     assert "## Routing" in summary and "| heldout |" in summary
-    data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert set(data["routing"]) == set(routing.SETS)
     assert 0.0 <= data["routing"]["heldout"]["precision"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which two companies agreed this week to merge in a deal worth $20 billion?",
+        "Exports rose sharply compared to last year; which country saw the largest increase?",
+        "What happened to the bridge that collapsed in the storm on Monday?",
+        "Lawmakers are trying to resolve their differences on the budget. What is the deadline?",
+    ],
+)
+def test_quiz_questions_with_summary_words_stay_questions(question: str, minilm: object) -> None:
+    assert route(question, minilm) is None  # type: ignore[arg-type]
