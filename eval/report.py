@@ -373,15 +373,20 @@ def _rtqa_plot(out: Path, rtqa: dict[str, Any]) -> None:
 
 
 def write_report(
-    out: Path, config: dict[str, Any], rows: Sequence[Row], rtqa: dict[str, Any] | None
+    out: Path,
+    config: dict[str, Any],
+    rows: Sequence[Row],
+    rtqa: dict[str, Any] | None,
+    routing: dict[str, Any] | None = None,
 ) -> str:
-    """Write every report file into `out`; returns the markdown summary's main tables."""
+    """Write every report file into `out`; returns the markdown summary's main tables.
+    `routing`: eval.routing.run's result, when the run measured the chat router."""
     out.mkdir(parents=True, exist_ok=True)
     present = [p for p in PIPELINES if any(r["pipeline"] == p for r in rows)]
     agg = {p: aggregate(rows, p) for p in present}
     kinds = per_kind(rows)
     results = {"config": config, "aggregate": agg, "per_kind": kinds, "rows": list(rows),
-               "realtimeqa": rtqa}  # fmt: skip
+               "realtimeqa": rtqa, "routing": routing}  # fmt: skip
     write_json(out / "results.json", results)
     # RealTimeQA rows too: their ground truth is the gold choice's text.
     weekly = [{**r, "ground_truth": r["gold"]} for r in (rtqa or {}).get("rows", [])]
@@ -393,6 +398,10 @@ def write_report(
                    "ground_truth": r["ground_truth"]}  # fmt: skip
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     parts: list[str] = []
+    if routing is not None:
+        from eval.routing import table
+
+        parts += [table(routing), ""]
     if rows:
         parts += ["## Seed questions: product vs baseline", "", summary_table(agg), "",
                   "## Per kind", "", kind_table(kinds), ""]  # fmt: skip

@@ -3,6 +3,7 @@
     newsrag eval                                # seed questions + the first RealTimeQA week
     newsrag eval --seed-only --limit 10 --kinds fact,list
     newsrag eval --realtimeqa-only --realtimeqa 20230106,20230113
+    newsrag eval --routing-only                 # summary-or-question routing, no LLM
 
 One chat model and one embeddings object are built and shared by both pipelines, so the model
 loads once and the comparison measures the pipelines, not the models. Reports go to
@@ -28,6 +29,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from eval import metrics as M
+from eval import routing
 from eval.baseline import Baseline, raw_texts, unsupported_vs_contexts
 from eval.report import (
     Output,
@@ -91,6 +93,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     only = p.add_mutually_exclusive_group()
     only.add_argument("--seed-only", action="store_true", help="skip RealTimeQA")
     only.add_argument("--realtimeqa-only", action="store_true", help="skip the seed questions")
+    only.add_argument(
+        "--routing-only", action="store_true", help="only chat routing (no LLM; eval/routing.py)"
+    )
     argv = list(argv)
     if argv[:1] == ["--"]:  # `newsrag eval -- --seed-only` hands the separator on
         argv = argv[1:]
@@ -175,10 +180,14 @@ def _final(events: Iterable[Any]) -> tuple[Any, str]:
 
 
 def _focus(fn: Callable[..., Any], item: Row) -> dict[str, str]:
-    """Pass the question along if the summarizer takes one (as a focus or a title)."""
+    """Pass the question along if the summarizer takes one (as a title), and an item's
+    `topic` (a topic summary). The question itself is never the topic."""
     params = inspect.signature(fn).parameters
-    name = next((n for n in ("topic", "question", "query", "focus") if n in params), None)
-    return {name: item["question"]} if name else {}
+    name = next((n for n in ("question", "query", "focus") if n in params), None)
+    out = {name: item["question"]} if name else {}
+    if item.get("topic") and "topic" in params:
+        out["topic"] = str(item["topic"])
+    return out
 
 
 def ask_product(news: Any, item: Row, lookup: Callable[[str], Any]) -> Output:
@@ -359,8 +368,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = datetime.now(UTC)
     out = args.out or ROOT / "eval" / "runs" / started.strftime("%Y%m%dT%H%M%SZ")
-    weeks_spec = args.realtimeqa or "first:1"
     rtqa_dir = args.shared / "realtimeqa" / "2023"
+    if args.routing_only:
+        stamp = {"started": started.isoformat(timespec="seconds"), "git": git_commit()}
+        meta = {**stamp, "preset": args.preset}
+        return routing.report_only(settings_for(args.preset), out, meta, rtqa_dir)
+    weeks_spec = args.realtimeqa or "first:1"
     run_rtqa = not args.seed_only
     if args.realtimeqa_only and not rtqa_dir.is_dir():
         print(realtimeqa.skip_message(rtqa_dir))
@@ -390,6 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "items": len(items), "baseline": not args.no_baseline,
             "settings": models.settings.model_dump(mode="json"), "cpu_count": os.cpu_count(),
         }  # fmt: skip
+        routed = routing.run(models.embeddings, rtqa_dir)  # seconds, no model call
         rows: list[Row] = []
         if items:
             rows, info = run_seed(models, items, not args.no_baseline)
@@ -401,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 print(realtimeqa.skip_message(rtqa_dir))
                 rtqa = {"status": f"skipped: {rtqa_dir} not found"}
-        tables = write_report(out, config, rows, rtqa)
+        tables = write_report(out, config, rows, rtqa, routed)
     print(tables)
     print(f"report: {out}")
     return 0

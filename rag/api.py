@@ -105,9 +105,10 @@ class NewsRAG:
         self, question: str, history: History | None = None, filters: Filters | None = None
     ) -> Iterator[Token | Answer]:
         """Token events while the model writes, then the verified Answer (always last)."""
-        kind = route(question)  # "summarise the coverage", "give me a timeline", ...
-        if kind is not None:
-            yield from self.summarize_stream(kind, filters, question=question)
+        # "summarise the coverage", "give me a timeline", "what do the reports say about X"...
+        found = route(question, self.embeddings)
+        if found is not None:
+            yield from self.summarize_stream(found.kind, found.topic, filters, question=question)
             return
         yield from self.answerer.stream(question, history, filters)
 
@@ -126,21 +127,29 @@ class NewsRAG:
 
     def summarize_stream(
         self,
-        kind: str,
+        kind: str = "overview",
+        topic: str | None = None,
         filters: Filters | None = None,
         progress: SummaryProgress | None = None,
         *,
         question: str | None = None,
     ) -> Iterator[Token | Answer]:
         """kind: overview | timeline | compare | article (filters.article_ids = one id).
+        `topic` (overview only): a summary of the passages on it, from every article that has
+        one; "The articles say nothing about <topic>." when none has.
         Token events while the model writes, then the verified, cited summary (always last)."""
-        yield from self.summarizer.stream(kind, filters, progress, question)
+        yield from self.summarizer.stream(kind, filters, progress, question, topic)
 
     def summarize(
-        self, kind: str, filters: Filters | None = None, progress: SummaryProgress | None = None
+        self,
+        kind: str = "overview",
+        topic: str | None = None,
+        filters: Filters | None = None,
+        progress: SummaryProgress | None = None,
     ) -> Answer:
-        """A cited summary of the articles in scope; `progress(done, total, stage)`."""
-        return _last_answer(self.summarize_stream(kind, filters, progress))
+        """A cited summary of the articles in scope (of one topic, when given);
+        `progress(done, total, stage)`."""
+        return _last_answer(self.summarize_stream(kind, topic, filters, progress))
 
     # -- LangChain (rag.chains) ------------------------------------------------------------------
 

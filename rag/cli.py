@@ -151,8 +151,11 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     if args.kind == "article" and len(args.article or ()) != 1:
         print("newsrag summarize: --kind article needs exactly one --article ID", file=sys.stderr)
         return 2
+    if args.topic is not None and not args.topic.strip():
+        print("newsrag summarize: --topic needs some words", file=sys.stderr)
+        return 2
     news = _news(args)
-    bar = tqdm(desc=args.kind, unit="step", disable=args.json or None, leave=False)
+    bar = tqdm(desc=args.topic or args.kind, unit="step", disable=args.json or None, leave=False)
 
     def progress(done: int, total: int, stage: str) -> None:
         bar.total = total
@@ -160,7 +163,8 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         bar.set_postfix_str(stage[:40], refresh=True)
 
     final: Answer | None = None
-    for event in news.summarize_stream(args.kind, _filters(args), progress):
+    events = news.summarize_stream(args.kind, args.topic, filters=_filters(args), progress=progress)
+    for event in events:
         if isinstance(event, Answer):
             final = event
     bar.close()
@@ -314,7 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("summarize", help="a cited overview, timeline, comparison or guide")
     common(sp)
-    sp.add_argument("--kind", choices=["overview", "timeline", "compare", "article"], required=True)
+    sp.add_argument(
+        "--kind", choices=["overview", "timeline", "compare", "article"], default="overview"
+    )
+    sp.add_argument("--topic", help='only the passages on this topic, e.g. "the Ukraine war"')
     scope(sp)
     sp.set_defaults(func=cmd_summarize)
 

@@ -16,6 +16,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from rag.labels import source_label
 from rag.retrieve import Candidate, answer_type_match, lexical_overlap
 from rag.schema import Evidence
 from rag.text import STOPWORDS, content_words, entities
@@ -186,7 +187,9 @@ def select_evidence(
                 n=rank,
                 article_id=c.article_id,
                 title=str(c.meta.get("title", "")),
-                outlet=str(c.meta.get("outlet", "")),
+                outlet=source_label(
+                    str(c.meta.get("outlet", "")), c.meta.get("url"), c.meta.get("title")
+                ),
                 published=str(c.meta.get("published") or "") or None,
                 quote=c.text,
                 start=c.start,

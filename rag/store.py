@@ -25,6 +25,7 @@ from langchain_core.embeddings import Embeddings
 from rag.config import Settings
 from rag.embed import embed_matrix
 from rag.filters import date_ordinal
+from rag.labels import source_label
 from rag.schema import Article, Chunk
 
 _BATCH = 512  # Chroma rejects very large single upserts; keep each call modest.
@@ -104,11 +105,13 @@ def _chunk_meta(article: Article, chunk: Chunk) -> dict[str, Any]:
 
 
 def article_from_record(article_id: str, text: str, meta: dict[str, Any]) -> Article:
+    title, source = str(meta.get("title", "")), str(meta.get("source", ""))
     return Article(
         id=article_id,
-        title=str(meta.get("title", "")),
+        title=title,
         text=text,
-        outlet=str(meta.get("outlet", "")),
+        # Stores written before rag.labels may hold a file stem as the outlet.
+        outlet=source_label(str(meta.get("outlet", "")), str(meta.get("url", "")), title, source),
         published=str(meta.get("published")) or None,
         url=str(meta.get("url")) or None,
         authors=tuple(a for a in str(meta.get("authors", "")).split("|") if a),

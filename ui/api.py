@@ -98,15 +98,19 @@ class HttpApi:
         article_ids: list[str] | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
+        topic: str | None = None,
     ) -> dict[str, Any]:
         """A cited summary of the articles in scope. kind: overview, timeline, compare, or
-        article (with exactly one id in article_ids). Same shape as /ask."""
+        article (with exactly one id in article_ids). topic (overview only): a summary of the
+        passages on it. Same shape as /ask."""
         if kind not in KINDS:
             raise _refuse(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
         if kind == "article" and len(article_ids or []) != 1:
             raise _refuse("kind 'article' needs exactly one id in article_ids")
+        if topic and kind != "overview":
+            raise _refuse("a topic goes with kind 'overview'")
         scope = _filters(outlets, article_ids, date_from, date_to)
-        return answer_json(self.news.summarize(kind, scope))
+        return answer_json(self.news.summarize(kind, topic or None, scope))
 
     def articles(
         self,

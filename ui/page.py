@@ -203,7 +203,7 @@ class Page:
     ) -> Iterator[Token | Answer]:
         news = cast(Any, self.news)  # summaries are newer than the rest of the library
         if hasattr(news, "summarize_stream"):
-            yield from news.summarize_stream(kind, filters, progress)
+            yield from news.summarize_stream(kind, filters=filters, progress=progress)
         else:
             yield news.summarize(kind, filters=filters)
 

@@ -13,7 +13,6 @@ from rag.ingest.meta import (
     byline_authors,
     clean_title,
     outlet_from_header,
-    outlet_from_source,
     outlet_from_url,
     parse_date,
     split_authors,
@@ -22,6 +21,7 @@ from rag.ingest.meta import (
     title_from_text,
 )
 from rag.injection import is_injection, strip_injections
+from rag.labels import source_label
 from rag.schema import Article
 from rag.text import normalize
 
@@ -105,13 +105,15 @@ def article_from_text(
         or _tidy_outlet(page_outlet)
         or outlet_from_url(url)
         or outlet_from_header(list(cleaned.header))
-        or outlet_from_source(source)
     )
+    final_title = strip_site_suffix(final_title, final_outlet)
     return Article(
         id=article_id(story),
-        title=strip_site_suffix(final_title, final_outlet),
+        title=final_title,
         text=story,
-        outlet=final_outlet,
+        # No outlet named anywhere: the label readers see (site, else short title), never the
+        # file name (rag.labels).
+        outlet=final_outlet or source_label(None, url, final_title, source),
         published=date,
         url=url or None,
         authors=names,

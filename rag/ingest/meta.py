@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from pathlib import PurePath
-from urllib.parse import urlparse
 
+from rag.labels import looks_like_id
+from rag.labels import outlet_from_url as outlet_from_url  # its old home
 from rag.text import sentence_spans
 
 _MONTHS = {
@@ -136,28 +136,6 @@ def byline_authors(line: str) -> list[str] | None:
 _OUTLET_SUFFIX = {"views", "view", "staff", "reporter", "reporters", "desk", "team", "editorial"}
 
 
-def outlet_from_url(url: str | None) -> str | None:
-    """The host without "www.": "https://www.reuters.com/world/..." gives "reuters.com"."""
-    if not url:
-        return None
-    try:
-        host = urlparse(url if "//" in url else "//" + url).hostname
-    except ValueError:
-        return None
-    if not host or "." not in host:
-        return None
-    return host.removeprefix("www.")
-
-
-def looks_like_id(token: str) -> bool:
-    """Account ids and hashes shown on blog platforms ("9Lau...3RuW"), not names."""
-    if "..." in token or "…" in token:
-        return True
-    return (
-        len(token) >= 12 and bool(re.search(r"\d", token)) and bool(re.search(r"[A-Za-z]", token))
-    )
-
-
 def outlet_from_header(header: list[str]) -> str | None:
     """A short name line right below the headline ("News1", "inews24 Views") names the outlet."""
     for line in header[:3]:
@@ -172,12 +150,6 @@ def outlet_from_header(header: list[str]) -> str | None:
             continue
         return " ".join(tokens)
     return None
-
-
-def outlet_from_source(source: str) -> str:
-    """Last resort: the file name without extension ("reports/kt-online.txt" -> "kt-online")."""
-    path = source.split("#", 1)[0]
-    return PurePath(path).stem or path
 
 
 def title_from_text(text: str, limit: int = 100) -> str:

@@ -6,6 +6,7 @@
 
 Every kind reads the WHOLE scope (not the top-k of a search), quotes articles exactly, and checks
 each model-written sentence against the sentences it cites (strict: unsupported ones are dropped).
+An overview can be of one topic: only the passages on it (rag.summarize.topic).
 The model is asked a bounded number of times per summary (overview: at most 8, guide: 1; the
 timeline and the comparison quote the articles and need none); when it is down or too slow, the
 summary quotes the articles instead and says so in `note`.
@@ -27,9 +28,10 @@ from rag.store import NewsStore
 from rag.summarize import compare, guide, overview, timeline
 from rag.summarize.base import KINDS, TITLES, Kind, Progress, Writer, finish
 from rag.summarize.context import Context
-from rag.summarize.route import route
+from rag.summarize.route import Route, route
+from rag.summarize.topic import run as summarize_topic
 
-__all__ = ["KINDS", "Kind", "Progress", "Summarizer", "route"]
+__all__ = ["KINDS", "Kind", "Progress", "Route", "Summarizer", "route"]
 
 _CALLS: dict[str, int] = {
     "overview": overview.MAX_CALLS,
@@ -64,14 +66,21 @@ class Summarizer:
         filters: Filters | None = None,
         progress: Progress | None = None,
         question: str | None = None,
+        topic: str | None = None,
     ) -> Iterator[Token | Answer]:
-        """Token events while the model writes, then the verified summary (always last)."""
+        """Token events while the model writes, then the verified summary (always last).
+        `topic`: an overview of only the passages on it (kind "overview")."""
         if kind not in KINDS:
             raise ValueError(f"unknown summary kind {kind!r}; choose from {', '.join(KINDS)}")
         if kind == "article" and (filters is None or len(filters.article_ids) != 1):
             raise ValueError("an article guide needs exactly one article id")
+        if topic is not None and not isinstance(topic, str):  # summarize(kind, filters) of old
+            raise TypeError("topic must be a string; pass the scope as filters=...")
+        topic = " ".join((topic or "").split())[:200] or None
+        if topic and kind != "overview":
+            raise ValueError("a topic summary is an overview: use kind 'overview' with a topic")
         t0 = time.perf_counter()
-        title = question or TITLES[kind]
+        title = question or (f"What the articles say about {topic}" if topic else TITLES[kind])
         scope = self._articles(filters)
         writer = Writer(self._chat_model, self.settings.llm.timeout_s, _CALLS[kind])
         if not scope:
@@ -80,10 +89,14 @@ class Summarizer:
         ctx = Context(
             self.settings, self.embeddings, self.checker, writer, self.store, title, t0, progress
         )
-        answer = yield from self._run(kind, ctx, scope)
+        answer = yield from self._run(kind, ctx, scope, topic)
         yield answer
 
-    def _run(self, kind: str, ctx: Context, scope: list[Article]) -> Generator[Token, None, Answer]:
+    def _run(
+        self, kind: str, ctx: Context, scope: list[Article], topic: str | None
+    ) -> Generator[Token, None, Answer]:
+        if topic:
+            return (yield from summarize_topic(ctx, scope, topic))
         if kind == "overview":
             return (yield from overview.run(ctx, scope))
         if kind == "timeline":

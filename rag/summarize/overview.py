@@ -27,6 +27,7 @@ import numpy as np
 
 from rag import prompts
 from rag.answer import format_passages
+from rag.labels import article_label
 from rag.schema import Answer, Article, Token
 from rag.summarize.base import Line, Row, finish, quoted, verify
 from rag.summarize.context import Context
@@ -184,9 +185,13 @@ def overview_size(found: list[Story]) -> None:
         s.want = MAX_FACETS if lone else min(MAX_FACETS, len(s.articles))
 
 
-def run(ctx: Context, articles: list[Article]) -> Generator[Token, None, Answer]:
+def run(
+    ctx: Context, articles: list[Article], pool: Pool | None = None, covers: str = ""
+) -> Generator[Token, None, Answer]:
+    """The overview of `articles`. A topic summary passes `pool`, only the sentences on the
+    topic, and `covers`, what they are (the note's first words)."""
     ctx.step(0, 3, "reading the articles")
-    pool = build_pool(articles, ctx.embeddings)
+    pool = build_pool(articles, ctx.embeddings) if pool is None else pool
     ctx.step(1, 3, "grouping the articles into stories")
     groups = stories(ctx, articles, pool)
     story_of = {a.id: k for k, g in enumerate(groups) for a in g}
@@ -242,7 +247,8 @@ def run(ctx: Context, articles: list[Article]) -> Generator[Token, None, Answer]
     while rows and rows[-1] == "":
         rows.pop()
     ctx.step(total, total, "done")
-    return finish(ctx.question, rows, ctx.t0, prepared, ctx.writer, _note(found), dropped)
+    note = _note(found, covers)
+    return finish(ctx.question, rows, ctx.t0, prepared, ctx.writer, note, dropped)
 
 
 def _facet_lines(
@@ -287,7 +293,7 @@ def _repeats(line: Line, para: list[Line]) -> bool:
 
 
 def _outlet(s: Sent) -> str:
-    return s.article.outlet or s.article.title[:40]
+    return article_label(s.article)
 
 
 def _lead(pool: Pool, story: Story) -> Sent | None:
@@ -305,9 +311,9 @@ def _count(articles: list[Article]) -> str:
     return f"{n} article{'s' * (n != 1)}, {m} outlet{'s' * (m != 1)}"
 
 
-def _note(found: list[Story]) -> str:
+def _note(found: list[Story], covers: str = "") -> str:
     n = sum(len(s.articles) for s in found)
-    note = f"Covers all {n} article{'s' * (n != 1)} in scope"
+    note = covers or f"Covers all {n} article{'s' * (n != 1)} in scope"
     if len(found) > 1:
         note += f", grouped into {len(found)} stories"
     left = [s for s in found if not s.facets]

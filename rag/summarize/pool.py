@@ -119,6 +119,15 @@ def build_pool(articles: Sequence[Article], embeddings: Embeddings, budget: int 
     return pool
 
 
+def subset(pool: Pool, keep: Sequence[int]) -> Pool:
+    """A pool of some of `pool`'s sentences (their vectors reused), scored afresh among
+    themselves: salience and corroboration are relative to what is kept."""
+    idx = list(keep)
+    part = Pool([pool.sents[i] for i in idx], pool.vecs[idx] if idx else pool.vecs[:0])
+    score(part)
+    return part
+
+
 def overlap_matrix(texts: Sequence[str]) -> np.ndarray:
     """Overlap coefficient of content words for every pair: |A & B| / min(|A|, |B|)."""
     sets = [content_words(t) for t in texts]

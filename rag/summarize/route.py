@@ -1,58 +1,308 @@
-"""Which chat messages ask for a summary rather than a fact.
+"""Which chat messages ask for a summary, of what kind, and about which topic.
 
-Deliberately narrow: "summarise the coverage" is a summary; "summarise what Peskov said" is a
-question about one thing, better answered by retrieval, so it is left to the Q&A flow.
+Rules answer the clear cases: a message that is only a summary request ("summarise the
+coverage", "tl;dr"), or asks what the coverage says about something ("what are the reports
+saying about the ukraine war"). Everything else goes to a small classifier: a logistic regression
+over the MiniLM vector of the message plus a handful of cue features (summary words, words for the
+articles, a factual question word first...). It was fitted by `python -m eval.fit_router` on
+eval/routing.jsonl; its weights are in rag/calibration/router.json. Without the MiniLM embedder
+(the fake one in tests) only the rules route, and anything they do not claim is a question.
+
+A topic is read from the words after the request: "summarise what the articles say about the
+Ukraine war" gives the topic "the Ukraine war". A summary request without one is an overview.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
 
 from rag.summarize.base import Kind
 
+WEIGHTS = Path(__file__).resolve().parent.parent / "calibration" / "router.json"
+Label = Literal["overview", "topic", "timeline", "compare", "question"]
+LABELS: tuple[Label, ...] = ("overview", "topic", "timeline", "compare", "question")
+# What the classifier tells apart; "overview" and "topic" differ only by the topic read out.
+CLASSES = ("summary", "timeline", "compare", "question")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A summary request: its kind, and for a topic summary (kind "overview") the topic."""
+
+    kind: Kind
+    topic: str | None = None
+
+    @property
+    def label(self) -> Label:
+        if self.topic:
+            return "topic"
+        if self.kind == "timeline":
+            return "timeline"
+        return "compare" if self.kind == "compare" else "overview"
+
+
+# -- words ---------------------------------------------------------------------------------------
+
+_CORPUS = (
+    r"(?:articles?|reports?|sources?|coverage|outlets?|papers?|newspapers?|news|press|stories|"
+    r"story|media|reporting|documents?|texts?|sites?|accounts?)"
+)
+_SUMMARY = (
+    r"(?:summ?[ae]ri[sz]\w*|summary|summaries|sum (?:it |this |them |everything )?(?:all )?up|"
+    r"recap\w*|overview|run-?down|gist|tl;?dr|brief me|briefing|catch (?:me|us) up|"
+    r"up to speed|fill (?:me|us) in|highlights|takeaways?|nutshell|big picture|short version|"
+    r"main story|break (?:it )?down|pull together|what'?s going on|what happened(?=\W*$))"
+)
+_TIMELINE = (
+    r"(?:time ?lines?|chronolog\w*|sequence of (?:events|what happened)|order of events|"
+    r"key dates|what happened when|in (?:chronological )?order|step by step|day by day|unfold\w*|"
+    r"what came (?:after|next)|happened first)"
+)
+_COMPARE = (
+    r"(?:disagree\w*|agree (?:with|on)\b|differ(?:s|ed)?\b|differently|difference\w*|"
+    r"contradict\w*|diverg\w*|compare\b|comparison|conflict(?:s|ing)?\b|discrepan\w*|"
+    r"consistent|inconsisten\w*|frame|who reported what|who said what|reported which|say what)"
+)
+_FACT_START = (
+    r"^(?:who|whom|whose|when|where|why|which|how (?:many|much|long|old|far|often|did|does)|"
+    r"what (?:time|day|year|date|city|car|gift|newspaper)|is|was|were|did|has|have|had|will|"
+    r"would|should)\b"
+)
+_VERB = r"(?:say|says|said|saying|report|reports|reported|reporting|write|writes|writing|tell)"
+_PREP = r"(?:about|on|regarding|concerning|re:?|of|over|into|from|in|for)"
+
+
+def normalize(message: str) -> str:
+    """Lowercase, one space, straight quotes, and the shorthand people type spelled out."""
+    t = " ".join(str(message or "").replace("’", "'").replace("‘", "'").lower().split())
+    for short, full in ((r"\bu\b", "you"), (r"\b(?:pls|plz|pleas)\b", "please"),
+                        (r"\bthru\b", "through"), (r"\btl;? ?dr\b", "tl;dr"),
+                        (r"\bwhats\b", "what's"), (r"\bi dont\b", "i don't")):  # fmt: skip
+        t = re.sub(short, full, t)
+    return t
+
+
+_CUES = {
+    "summary": re.compile(rf"\b{_SUMMARY}"),
+    "corpus": re.compile(rf"\b{_CORPUS}\b"),
+    "timeline": re.compile(rf"\b{_TIMELINE}"),
+    "compare": re.compile(rf"\b{_COMPARE}"),
+    "fact_start": re.compile(_FACT_START),
+    "says_about": re.compile(rf"\b{_CORPUS}\s+(?:\w+\s+)?{_VERB}\s+(?:about|on|regarding)\b"),
+    # "what does the report say Putin gave Kim": a fact the coverage states, not its summary.
+    "says_clause": re.compile(rf"\b{_CORPUS}\s+{_VERB}\s+(?!about|on|regarding|\W*$)\w"),
+    "according": re.compile(r"\baccording to\b"),
+    # "recap: who greeted...", "in short, who...": a question behind a summary word.
+    "inner_question": re.compile(r"^[\w ;]{0,20}[,:]\s*(?:who|when|where|which|why|how)\b"),
+    "determiner_summary": re.compile(
+        r"\b(?:the|its|their|his|her|\w+'s)\s+(?:summary|overview|time ?line|recap|readout)\b"
+    ),
+    "imperative": re.compile(
+        rf"^(?:(?:hi|hey|ok|okay|so|please|now|just)\W+)*(?:(?:can|could|would|will) "
+        rf"(?:you|i|we)\W+(?:please\W+)?)?(?:give|get|make|show|tell|walk|lay|list|put|spot|"
+        rf"bring|i want|i'd like|{_SUMMARY})"
+    ),
+    "question_mark": re.compile(r"\?\s*$"),
+}
+CUE_NAMES = tuple(_CUES)
+
+
+def cues(message: str) -> np.ndarray:
+    """The cue features of a normalised message, 0 or 1 each (order: CUE_NAMES)."""
+    return np.array([1.0 if rx.search(message) else 0.0 for rx in _CUES.values()], np.float32)
+
+
+# -- rules ---------------------------------------------------------------------------------------
+
+_POLITE = (
+    r"^\W*(?:(?:please|now|ok|okay|so|and|hi|hey|can you|could you|would you|will you|just)\W+)*"
+)
 _SCOPE = (
-    r"(?:the |all |all the |these |this |those |my |our )?(?:selected |whole |entire |latest )?"
-    r"(?:coverage|articles?|news|sources|reports|stories|story|outlets|documents|texts|"
-    r"everything|it|them|this|these|all)"
+    rf"(?:(?:the |all |all the |these |this |those |my |our )?(?:selected |whole |entire |latest )?"
+    rf"(?:{_CORPUS}|everything|it|them|this|these|all))"
 )
-_POLITE = r"^\W*(?:(?:please|pls|now|ok|okay|so|and|can you|could you|would you|will you)\W+)*"
-_TIMELINE = re.compile(
-    r"\b(?:time ?lines?|chronolog\w*|sequence of events|order of events|key dates|"
-    r"what happened when|when did (?:each|everything|it all) happen)\b",
-    re.IGNORECASE,
-)
-_COMPARE = re.compile(
-    r"\b(?:sources|outlets|articles|reports|papers|media|coverage|newspapers)\b.{0,30}"
-    r"\b(?:disagree\w*|differ|differs|differed|contradict\w*|diverg\w*|compare)\b"
-    r"|\b(?:disagree\w*|discrepanc\w*|contradict\w*|conflicting|differences?|compare|comparison)"
-    r"\b.{0,40}\b(?:sources|outlets|articles|reports|papers|media|coverage|newspapers)\b"
-    r"|\b(?:which|what) (?:outlet|source|paper|newspaper)s? (?:reported|said|say|says) what\b"
-    r"|\bwho (?:reported|said) what\b",
-    re.IGNORECASE,
-)
-_OVERVIEW = re.compile(
-    _POLITE + r"(?:summari[sz]e|sum up|recap|brief me on|give (?:me |us )?(?:an? )?"
-    r"(?:brief |short |quick |general )?(?:summary|overview|recap|rundown|digest)"
-    r"(?: of)?|(?:an? )?(?:summary|overview|recap|rundown|tl;?dr)(?: of)?)"
+_ONLY_OVERVIEW = re.compile(
+    _POLITE + r"(?:summari[sz]e|sum up|recap|brief me(?: on)?|give (?:me |us )?(?:an? )?"
+    r"(?:brief |short |quick |general )?(?:summary|overview|recap|rundown|digest)(?: of)?|"
+    r"(?:an? )?(?:quick |short |brief )?(?:summary|overview|recap|rundown|tl;dr)(?: of)?)"
     rf"(?:\s+{_SCOPE})?(?:\W+please)?\W*$"
-    rf"|\b(?:summary|overview|recap|rundown|gist) of {_SCOPE}\W*$"
-    r"|^\W*what (?:do|does) (?:the |all |these )?(?:articles|sources|outlets|reports|coverage) "
-    r"say\W*$"
-    r"|^\W*what(?:'s| is) (?:the|this) (?:story|coverage|news) about\W*$"
-    r"|\btl;?dr\b",
-    re.IGNORECASE,
+    rf"|^\W*what (?:do|does) (?:the |all |all the |these )?{_CORPUS} say\W*$"
+    rf"|^\W*what(?:'s| is) (?:the|this) (?:story|coverage|news) about\W*$"
+)
+_ONLY_TIMELINE = re.compile(
+    _POLITE + rf"(?:give (?:me |us )?|make (?:me |us )?|show (?:me |us )?|what(?:'s| is) )?"
+    rf"(?:an? |the )?"
+    rf"(?:time ?line|chronology|key dates|sequence of events|order of events)"
+    rf"(?:\s+(?:of|for) (?:{_SCOPE}|events|the events))?(?:\W+please)?\W*$"
+)
+_ONLY_COMPARE = re.compile(
+    rf"^\W*(?:where|how) (?:do|does|did) (?:the |these |all the )?{_CORPUS} "
+    r"(?:disagree|differ|conflict|contradict each other|compare)\W*$"
+    rf"|{_POLITE}compare (?:the )?{_CORPUS}\W*(?:please)?\W*$"
+    r"|^\W*(?:which|what) (?:outlet|source|paper|newspaper)s? (?:reported|said|say|says) what\W*$"
+    r"|^\W*who (?:reported|said) what\W*$"
+)
+_WHAT_THEY_SAY = re.compile(
+    rf"(?:^\W*(?:what|how) (?:do|does|are|is|'s|did) |{_POLITE}(?:summari[sz]e|sum up|recap) "
+    rf"(?:what |everything |all )?)(?:the |all the |all |these |those )?{_CORPUS}\s+"
+    rf"(?:say|saying|report|reporting|write|writing|covering|cover)\s+(?:about|on|regarding) "
 )
 
 
-def route(question: str) -> Kind | None:
-    """The summary a message asks for, or None for an ordinary question."""
-    q = " ".join(str(question or "").split())
-    if not q or len(q) > 300:
+def rule(message: str, original: str) -> Route | Literal[False] | None:
+    """The clear cases of a normalised message: a Route, or False when the rules cannot tell.
+    `original`: the message as typed, from which the topic is read (its capitals kept)."""
+    if _ONLY_TIMELINE.search(message):
+        return Route("timeline")
+    if _ONLY_COMPARE.search(message):
+        return Route("compare")
+    if _ONLY_OVERVIEW.search(message):
+        return Route("overview")
+    if _WHAT_THEY_SAY.search(message) and (topic := read_topic(original)):
+        return Route("overview", topic)
+    return False
+
+
+# -- topic ---------------------------------------------------------------------------------------
+
+_AFTER = re.compile(
+    rf"\b{_SUMMARY}|\b{_CORPUS}\s+(?:\w+\s+)?(?:{_VERB}|covering|cover)\b|\bcovering\b", re.I
+)
+_LEAD = [
+    re.compile(r"^[\s,:;-]*(?:(?:me|us|it all|it|them|up|please|quickly|briefly)\s+)*", re.I),
+    re.compile(rf"^{_PREP}\s+", re.I),
+    re.compile(
+        rf"^(?:what\s+|everything\s+|all\s+(?:that\s+)?)?(?:the\s+|all\s+(?:of\s+)?the\s+|these\s+|those\s+|"
+        rf"this\s+|different\s+)?(?:{_CORPUS}|everything)\b\s*(?:(?:\w+\s+)?(?:{_VERB}|have|has|"
+        rf"covering|cover)\b\s*)?(?:{_PREP}\s+)?",
+        re.I,
+    ),
+]
+_TAIL = re.compile(
+    r"(?:[\s?.!,]|\bplease\b|\bpls\b|\bfor (?:me|us)\b|\bthanks?(?: you)?\b)+$", re.I
+)
+_GENERIC = re.compile(
+    rf"^(?:{_SCOPE}|here|now|so far|today|then|again|all this|what happened|the events|events|"
+    r"what's this all about|this all|me|us)?$",
+    re.I,
+)
+
+
+def read_topic(message: str) -> str | None:
+    """The topic a summary request names, in the user's words ("the Ukraine war"), or None."""
+    text = " ".join(str(message or "").replace("’", "'").split())
+    found = _AFTER.search(text)
+    if found is None:
         return None
-    if _TIMELINE.search(q):
-        return "timeline"
-    if _COMPARE.search(q):
-        return "compare"
-    if _OVERVIEW.search(q):
-        return "overview"
-    return None
+    rest = _TAIL.sub("", text[found.end() :])
+    for _ in range(3):  # "the coverage of what the sources say about X": peel each layer
+        before = rest
+        for rx in _LEAD:
+            rest = rx.sub("", rest, count=1)
+        if rest == before:
+            break
+    rest = _TAIL.sub("", rest).strip()
+    if not rest or _GENERIC.match(rest) or len(rest) > 120:
+        return None
+    return rest
+
+
+# -- classifier ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """Multinomial logistic regression: scores = [vector, cues * cue_scale] @ coef + intercept."""
+
+    coef: np.ndarray  # (384 + len(CUE_NAMES), len(CLASSES))
+    intercept: np.ndarray
+    cue_scale: float
+
+    def features(self, vectors: np.ndarray, messages: list[str]) -> np.ndarray:
+        extra = np.vstack([cues(m) for m in messages]) * self.cue_scale
+        return np.hstack([vectors, extra])
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        z = x @ self.coef + self.intercept
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+
+@cache
+def classifier(path: Path = WEIGHTS) -> Classifier | None:
+    """The fitted classifier, or None when the weights are missing (rules alone then route)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if tuple(data.get("cues", ())) != CUE_NAMES or tuple(data.get("classes", ())) != CLASSES:
+        return None  # weights for other features: refitting is needed, not a silent misroute
+    return Classifier(
+        np.asarray(data["coef"], dtype=np.float32),
+        np.asarray(data["intercept"], dtype=np.float32),
+        float(data["cue_scale"]),
+    )
+
+
+def has_minilm(embeddings: Embeddings | None) -> bool:
+    """The classifier reads MiniLM vectors; any other embedder's would be noise to it."""
+    from rag.embed import MiniLMEmbeddings
+    from rag.onnx_embed import OnnxMiniLM
+
+    return isinstance(embeddings, MiniLMEmbeddings | OnnxMiniLM)
+
+
+def route(message: str, embeddings: Embeddings | None = None) -> Route | None:
+    """The summary a message asks for, or None for an ordinary question. `embeddings`: the
+    MiniLM embedder, for the classifier (without it only the clear cases are routed)."""
+    return route_many([message], embeddings)[0]
+
+
+def route_many(messages: list[str], embeddings: Embeddings | None = None) -> list[Route | None]:
+    """`route` for many messages, embedding them in one call."""
+    from rag.embed import embed_matrix
+
+    out: list[Route | Literal[False] | None] = []
+    for m in messages:
+        q = normalize(m)
+        out.append(None if not q or len(q) > 300 else rule(q, m))
+    todo = [i for i, r in enumerate(out) if r is False]
+    model = classifier() if todo and has_minilm(embeddings) else None
+    if model is not None and embeddings is not None:
+        texts = [normalize(messages[i]) for i in todo]
+        probs = model.probabilities(model.features(embed_matrix(embeddings, texts), texts))
+        for i, p, text in zip(todo, probs, texts, strict=True):
+            cls = CLASSES[int(np.argmax(p))]
+            out[i] = _as_route(cls if _may_be_summary(text) else "question", messages[i])
+    return [None if r is False else r for r in out]
+
+
+def _may_be_summary(text: str) -> bool:
+    """A message with no summary, timeline or comparison word that does not speak of the
+    articles is a question, whatever its vector says; so is a long one (a quiz question
+    such as RealTimeQA's) that neither speaks of the articles nor asks for a summary."""
+    c = dict(zip(CUE_NAMES, cues(text), strict=True))
+    addressed = c["corpus"] or c["imperative"] or c["summary"]
+    if len(text.split()) > 16:
+        return bool(addressed)
+    return bool(addressed or c["timeline"] or c["compare"])
+
+
+def _as_route(cls: str, message: str) -> Route | None:
+    if cls == "question":
+        return None
+    if cls == "summary":
+        return Route("overview", read_topic(message))
+    return Route("timeline" if cls == "timeline" else "compare")
+
+
+def label_of(found: Route | None) -> Label:
+    return "question" if found is None else found.label

@@ -112,13 +112,13 @@ SEED_META = {
     ),
     "003_7179962c8e6e8e9f.txt": (
         "Russian President Vladimir Putin’s Rare Visit to North Korea",
-        "003_7179962c8e6e8e9f",
+        "Russian President Vladimir Putin’s Rare…",  # no outlet or URL: the title, shortened
         None,
         (),
     ),
     "004_bcd3bece6bb6b843.txt": (
         "Kremlin announces Russian President Putin is about to visit North Korea",
-        "004_bcd3bece6bb6b843",
+        "Kremlin announces Russian President…",
         "2024-05-24",
         (),
     ),
@@ -147,7 +147,8 @@ def test_002_without_a_title_line_gets_one_from_its_first_sentence() -> None:
     article = seed_article("002_f67a801f5426b32f.txt")
     assert article.title.startswith("Russian President Vladimir Putin is on his first visit")
     assert len(article.title) <= 101 and article.title.endswith("…")
-    assert article.outlet == "002_f67a801f5426b32f"
+    # No outlet, no URL: labelled by its title, shortened, never by the file stem.
+    assert article.outlet == "Russian President Vladimir Putin is on…"
     assert article.published is None
 
 

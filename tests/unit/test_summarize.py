@@ -16,7 +16,7 @@ from rag.cite import CitationChecker
 from rag.cli import main
 from rag.config import settings_for
 from rag.llm import FakeChat
-from rag.summarize import overview, route
+from rag.summarize import overview
 from rag.summarize.base import Writer
 from rag.summarize.conflicts import quantities, same_person
 from rag.summarize.context import Context
@@ -93,7 +93,7 @@ def test_progress_reports_done_total_stage(seeded: NewsRAG) -> None:
 
 
 def test_empty_scope_abstains(seeded: NewsRAG) -> None:
-    answer = seeded.summarize("timeline", Filters(outlets=("No Such Outlet",)))
+    answer = seeded.summarize("timeline", filters=Filters(outlets=("No Such Outlet",)))
     assert answer.abstained and answer.text == NOT_FOUND and answer.citations == []
 
 
@@ -324,18 +324,18 @@ def test_guide_is_cached_in_memory_and_on_disk(tmp_path: Path) -> None:
     news.ingest([SEEDS])
     aid = next(a.id for a in news.articles() if "greeted" in a.text)
     scope = Filters(article_ids=(aid,))
-    first = news.summarize("article", scope)
+    first = news.summarize("article", filters=scope)
     assert chat._i == 1 and first.mode == "llm"
     assert "Belousov" in first.text and "Napoleon" not in first.text
     assert first.text.count("\n- ") >= 3  # verified points, topped up with quoted sentences
     assert_exact(news, first)
-    second = news.summarize("article", scope)
+    second = news.summarize("article", filters=scope)
     assert chat._i == 1, "the second request must not call the model"
     assert second.text == first.text and second.citations == first.citations
     saved = json.loads((tmp_path / "guides" / f"{aid}.json").read_text(encoding="utf-8"))
     assert saved["article_id"] == aid and saved["answer"]["text"] == first.text
     # A restart: a new NewsRAG over the same data folder, with a model that must not be asked.
-    again = make(tmp_path, Broken()).summarize("article", scope)
+    again = make(tmp_path, Broken()).summarize("article", filters=scope)
     assert again.text == first.text and again.mode == "llm"
 
 
@@ -345,7 +345,7 @@ def test_guide_falls_back_to_quotes_and_is_not_cached_when_the_model_fails(
     news = make(tmp_path, Broken())
     news.ingest([SEEDS])
     aid = news.articles()[0].id
-    answer = news.summarize("article", Filters(article_ids=(aid,)))
+    answer = news.summarize("article", filters=Filters(article_ids=(aid,)))
     assert answer.mode == "extractive" and "could not" in answer.note
     assert answer.text.startswith("**Summary:**") and answer.text.count("\n- ") >= 3
     assert_exact(news, answer)
@@ -353,34 +353,6 @@ def test_guide_falls_back_to_quotes_and_is_not_cached_when_the_model_fails(
 
 
 # -- routing ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("question", "kind"),
-    [
-        ("Summarise the coverage", "overview"),
-        ("summarize the articles please", "overview"),
-        ("Can you give me an overview?", "overview"),
-        ("Give me a quick summary of the news", "overview"),
-        ("tl;dr", "overview"),
-        ("What do the articles say?", "overview"),
-        ("Give me a timeline", "timeline"),
-        ("What is the chronology of events?", "timeline"),
-        ("Where do the sources disagree?", "compare"),
-        ("Compare the outlets", "compare"),
-        ("How do the reports differ?", "compare"),
-        ("Which outlet reported what?", "compare"),
-        ("Who travelled with Putin to North Korea?", None),
-        ("When did Putin arrive in Pyongyang?", None),
-        ("What did Peskov say about the summary of the talks?", None),
-        ("Summarize what Peskov said about the visit", None),
-        ("What do the articles say about the delegation?", None),
-        ("What did the reports say about the conflict in Ukraine?", None),
-        ("", None),
-    ],
-)
-def test_route(question: str, kind: str | None) -> None:
-    assert route(question) == kind
 
 
 def test_ask_delegates_summary_requests(seeded: NewsRAG) -> None:
