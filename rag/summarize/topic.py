@@ -47,7 +47,8 @@ def run(ctx: Context, articles: list[Article], topic: str) -> Generator[Token, N
         took = round((time.perf_counter() - ctx.t0) * 1000, 1)
         note = f"No passage of the {len(articles)} articles in scope is about {topic}."
         text = nothing_about(topic)
-        return Answer(ctx.question, text, [], True, Timings(took, None, took), "abstain", note)
+        timings = Timings(took, None, took)
+        return Answer(ctx.question, text, [], True, timings, "abstain", note, reason=note)
     part = subset(pool, keep)
     ids = {s.article.id for s in part.sents}
     covers = (

@@ -9,6 +9,7 @@ except under CI=true, where they fail.
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -126,3 +127,30 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+STEM = re.compile(r"\b\d{3}_[0-9a-f]{8,}\b")  # the bundled files' names: "002_f67a801f5426b32f"
+
+# What a reader can see, plus what the folds and the attributes hold: message text, the sources
+# panel, the viewer, citation tooltips, "Why no answer?" folds (opened first).
+PAGE_TEXT = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const parts = [document.body.innerText];
+  for (const sel of ['#chat', '#sources', '#viewer']) {
+    const root = document.querySelector(sel);
+    if (!root) continue;
+    parts.push(root.textContent);
+    root.querySelectorAll('[title], [aria-label], [data-title]').forEach(el => {
+      for (const a of ['title', 'aria-label', 'data-title']) parts.push(el.getAttribute(a) || '');
+    });
+  }
+  return parts.join('\\n');
+}"""
+
+
+def assert_no_file_stem(page: Any) -> None:
+    """No file stem anywhere on the page: messages, sources, viewer, folds, tooltips."""
+    text = page.evaluate(PAGE_TEXT)
+    assert "Putin" in text  # the page was read, not an empty string
+    found = sorted(set(STEM.findall(text)))
+    assert not found, f"file stems shown as source labels: {found}"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from rag import NewsRAG
-from tests.browser.conftest import PHONE, fake_settings, screenshot
+from tests.browser.conftest import PHONE, assert_no_file_stem, fake_settings, screenshot
 from tests.conftest import SEEDS
 
 Serve = Callable[[NewsRAG], str]
@@ -237,6 +237,27 @@ def test_summary_buttons_give_cited_summaries(
     title = page.locator("#viewer h3").inner_text()
     assert page.locator("#chat .msg.user p").nth(1).inner_text() == f"Summary of “{title}”"
     assert guide.locator(".error").count() == 0 and guide.locator("button.cite").count() >= 1
+
+
+def test_topic_summary_in_chat_cites_the_topic_and_no_file_stem(
+    seeded: NewsRAG, serve: Serve, page_for: PageFor
+) -> None:
+    """The fast version of test_summaries_real's (fake vectors: a passage is on the topic by
+    having its words)."""
+    page = page_for(serve(seeded))
+    answer = ask(page, "what do the articles say about the Ukraine war?")
+    assert answer.locator(".abstain, .error").count() == 0, answer.inner_text()
+    assert "on the Ukraine war" in answer.locator(".note").inner_text()
+    quotes = answer.locator(".cites .quote").all_text_contents()
+    assert quotes and all("ukraine" in q.lower() and "war" in q.lower() for q in quotes), quotes
+    answer.locator(".answer-text button.cite").first.click()
+    page.wait_for_selector("#viewer mark")
+    nothing = ask(page, "summarise what the articles say about the World Cup final", turn=2)
+    assert nothing.locator(".abstain").inner_text() == (
+        "The articles say nothing about the World Cup final."
+    )
+    assert nothing.locator(".note").count() == 0  # said once, in the "Why no answer?" fold
+    assert_no_file_stem(page)
 
 
 def test_tabs_asking_at_once_all_get_answers(

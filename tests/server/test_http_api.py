@@ -108,6 +108,16 @@ def test_every_endpoint_answers_json(served: Served) -> None:
     assert_cited(summary, texts)
     with pytest.raises(AppError, match="kind must be one of"):
         client.predict(kind="poem", api_name="/summarize")
+    # A topic summary: only passages on the topic (fake vectors: those with its words), cited.
+    topic = client.predict(kind="overview", topic="the Ukraine war", api_name="/summarize")
+    assert_cited(topic, texts)
+    assert "on the Ukraine war" in topic["note"], topic["note"]
+    assert all("ukraine" in c["quote"].lower() for c in topic["citations"]), topic["citations"]
+    nothing = client.predict(kind="overview", topic="the World Cup final", api_name="/summarize")
+    assert nothing["answer"] == "The articles say nothing about the World Cup final."
+    assert nothing["abstained"] and nothing["citations"] == [] and nothing["reason"], nothing
+    with pytest.raises(AppError, match="a topic goes with kind 'overview'"):
+        client.predict(kind="timeline", topic="the Ukraine war", api_name="/summarize")
 
     story = (
         "The harbour council of Port Elm voted on Tuesday to build a new bridge over the river. "

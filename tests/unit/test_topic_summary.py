@@ -46,6 +46,12 @@ def test_a_topic_nothing_covers_is_said_plainly(seeded: NewsRAG) -> None:
     answer = seeded.summarize("overview", topic="the World Cup final")
     assert answer.text == "The articles say nothing about the World Cup final."
     assert answer.abstained and answer.citations == [] and answer.mode == "abstain"
+    # Its reason is the note, so the page shows it once, in the "Why no answer?" fold.
+    assert (
+        answer.reason
+        == answer.note
+        == "No passage of the 5 articles in scope is about the World Cup final."
+    )
     assert nothing_about("bitcoin?") == "The articles say nothing about bitcoin."
 
 
