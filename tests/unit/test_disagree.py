@@ -11,8 +11,9 @@ from rag.cite import answer_sentences
 from rag.config import settings_for
 from rag.disagree import reconcile
 from rag.llm import FakeChat
-from rag.schema import Citation, Evidence
+from rag.schema import Answer, Citation, Evidence
 from tests.conftest import SEEDS
+from ui.render import Turn, turn_html
 
 QUESTION = "Who travelled with Putin to North Korea?"
 # One outlet's claim in plain news wording: no address to a model, so ingest keeps it.
@@ -182,3 +183,15 @@ def test_seeds_alone_answer_without_conflicts(fake_news: NewsRAG) -> None:
     assert answer.conflicts == [] and answer.to_json()["conflicts"] == []
     assert "Sources disagree" not in answer.text
 
+
+def test_the_page_notes_the_disagreement_escaped() -> None:
+    evidence = [*DEATHS[:3], ev(4, "<b>Delta</b>", "15 people died in the flood in Derna.")]
+    text, cites, conflicts = reconcile(
+        "How many people died in the flood in Derna?", "12 people died [1].", [], evidence
+    )
+    answer = Answer("How many?", text, cites, False, conflicts=conflicts)
+    page = turn_html(Turn("How many?", answer))
+    assert 'class="note disagree"' in page and "Sources disagree on the number of people" in page
+    assert "<b>Delta</b>" not in page and "&lt;b&gt;Delta&lt;/b&gt;" in page
+    plain = turn_html(Turn("q", Answer("q", "An answer [1].", [], False)))
+    assert "disagree" not in plain
