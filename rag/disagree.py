@@ -417,12 +417,17 @@ def reconcile(
             by_n[key[k]] = Citation.from_evidence(e, key[k])
         return key[k]
 
-    kept = [
-        s for s in answer_sentences(text)
-        if not any(f.minority and f.asserts(s, f.minority) for f in found)
-    ]  # fmt: skip
-    closing = [_sentence(f, cite) for f in found]
-    new_text, new_cites, old_to_new = _renumber(" ".join([*kept, *closing]).strip(), by_n)
+    body = text
+    for s in answer_sentences(text):
+        if any(f.minority and f.asserts(s, f.minority) for f in found):
+            body = body.replace(s, "", 1)
+    # The rest keeps its lines and bullets; an emptied bullet goes.
+    lines = [re.sub(r"[ \t]{2,}", " ", ln).rstrip() for ln in body.splitlines()]
+    body = "\n".join(ln for ln in lines if ln.strip(" -*")).strip()
+    # The flag is a paragraph of its own, after the answer.
+    closing = " ".join(_sentence(f, cite) for f in found)
+    joined = f"{body}\n\n{closing}" if body else closing
+    new_text, new_cites, old_to_new = _renumber(joined, by_n)
     conflicts = [
         SourceConflict(
             slot=f.slot,

@@ -73,7 +73,7 @@ def test_a_majority_answer_keeps_its_words_and_gains_the_flag() -> None:
         [cited(DEATHS[0], 1), cited(DEATHS[1], 2)],
         DEATHS,
     )
-    assert text.startswith("12 people died in the flood [1][2]. Sources disagree")
+    assert text.startswith("12 people died in the flood [1][2].\n\nSources disagree")
     assert conflicts and conflicts[0].claims[0].citations == [1, 2, 3]
     assert len(cites) == 4
 
@@ -123,6 +123,14 @@ def test_complementary_lists_are_not_a_conflict() -> None:
     text = "Andrei Belousov [1] and Sergei Lavrov [2] travelled with Putin."
     cites = [cited(evidence[0], 1), cited(evidence[1], 2)]
     assert reconcile(QUESTION, text, cites, evidence) == (text, cites, [])
+
+
+def test_a_bulleted_answer_keeps_its_bullets_and_loses_the_lone_one() -> None:
+    text = "People who died:\n- 12 in Derna [1]\n- 15 people died in the flood [2]"
+    cites = [cited(DEATHS[0], 1), cited(DEATHS[3], 2)]
+    out, _, conflicts = reconcile("How many people died in the flood?", text, cites, DEATHS)
+    assert conflicts and out.startswith("People who died:\n- 12 in Derna [1]\n\nSources")
+    assert "15 people died in the flood" not in out
 
 
 def test_an_exclusive_claim_is_flagged_against_the_bundled_delegation(tmp_path: Path) -> None:
