@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from rag.cite import answer_sentences
+from rag.cite import answer_sentences, renumber_markers
 from rag.evidence import person_names
 from rag.schema import Citation, ConflictClaim, Evidence, SourceConflict
 from rag.summarize.conflicts import quantities, roles, same_person
@@ -354,22 +354,6 @@ def find_disagreements(question: str, evidence: Sequence[Evidence]) -> list[_Fou
 # -- into the answer -----------------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)")
-_MARKS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-
-
-def _renumber(text: str, by_n: dict[int, Citation]) -> tuple[str, list[Citation], dict[int, int]]:
-    """Markers renumbered 1..m in order of first use; citations no sentence uses are gone. Also
-    the old number -> new number map."""
-    order: dict[int, int] = {}
-
-    def sub(m: re.Match[str]) -> str:
-        nums = [int(x) for x in re.split(r"\s*,\s*", m.group(1)) if int(x) in by_n]
-        for n in nums:
-            order.setdefault(n, len(order) + 1)
-        return "".join(f"[{order[n]}]" for n in nums)
-
-    text = _MARKS.sub(sub, text)
-    return text, [replace(by_n[old], n=new) for old, new in order.items()], order
 
 
 def _sentence(found: _Found, cite: Callable[[Evidence], int]) -> str:
@@ -427,7 +411,7 @@ def reconcile(
     # The flag is a paragraph of its own, after the answer.
     closing = " ".join(_sentence(f, cite) for f in found)
     joined = f"{body}\n\n{closing}" if body else closing
-    new_text, new_cites, old_to_new = _renumber(joined, by_n)
+    new_text, new_cites, old_to_new = renumber_markers(joined, by_n)
     conflicts = [
         SourceConflict(
             slot=f.slot,

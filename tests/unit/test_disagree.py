@@ -203,3 +203,19 @@ def test_the_page_notes_the_disagreement_escaped() -> None:
     assert "<b>Delta</b>" not in page and "&lt;b&gt;Delta&lt;/b&gt;" in page
     plain = turn_html(Turn("q", Answer("q", "An answer [1].", [], False)))
     assert "disagree" not in plain
+
+
+def test_two_holders_of_the_asked_role_conflict_but_a_former_one_does_not() -> None:
+    question = "Who is Russia's defence minister?"
+    evidence = [
+        ev(1, "Alpha", "Defence Minister Andrei Belousov met his North Korean counterpart."),
+        ev(2, "Beta", "Defence Minister Andrei Belousov met North Korean officials on Wednesday."),
+        ev(3, "Gamma", "Defence Minister Sergei Shoigu met North Korean officials on Wednesday."),
+    ]
+    _, _, conflicts = reconcile(question, "Andrei Belousov [1].", [cited(evidence[0], 1)], evidence)
+    assert len(conflicts) == 1 and conflicts[0].minority == "Sergei Shoigu" and conflicts[0].lone
+    former = [
+        *evidence[:2],
+        ev(3, "Gamma", "Former Defence Minister Sergei Shoigu met North Korean officials."),
+    ]
+    assert reconcile(question, "Andrei Belousov [1].", [], former)[2] == []
