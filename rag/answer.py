@@ -25,7 +25,7 @@ from rag.filters import Filters
 from rag.injection import is_injection
 from rag.llm import LlamaCppChat
 from rag.retrieve import Candidate, Hit, Retriever, candidate_sentences, expand_query
-from rag.schema import NOT_FOUND, Answer, Citation, Evidence, Timings, Token
+from rag.schema import NOT_FOUND, Answer, Citation, Evidence, SourceConflict, Timings, Token
 
 History = Sequence[tuple[str, str]]
 MAX_QUESTION_CHARS = 2000
@@ -191,6 +191,14 @@ class Answerer:
             confidence: float | None = None,
         ) -> Answer:
             abstained = mode == "abstain"
+            conflicts: list[SourceConflict] = []
+            if not abstained:
+                # Imported here: rag.disagree reads rag.summarize, which imports this module.
+                from rag.disagree import reconcile
+
+                # Said after the checks: where the outlets disagree on what was asked, every
+                # value with its sources, and no lone claim stated as fact.
+                text, cites, conflicts = reconcile(standalone, text, cites, evidence)
             return Answer(
                 question=question,
                 text=NOT_FOUND if abstained else text,
@@ -210,6 +218,7 @@ class Answerer:
                 confidence=confidence,
                 retrieved=[h.text for h in hits],
                 features=signals,
+                conflicts=conflicts,
             )
 
         if not self.relevant(standalone, evidence):

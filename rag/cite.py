@@ -10,7 +10,7 @@ renumbered 1..m in order of first use, each pointing at an exact quote of an art
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -290,3 +290,23 @@ class CitationChecker:
             for old, new in renumber.items()
         ]
         return Verified(" ".join(parts), citations, False, checks, dropped)
+
+
+_GROUP = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def renumber_markers(
+    text: str, by_n: dict[int, Citation]
+) -> tuple[str, list[Citation], dict[int, int]]:
+    """Markers renumbered 1..m in order of first use; citations no sentence uses are gone. Also
+    the old number -> new number map."""
+    order: dict[int, int] = {}
+
+    def sub(m: re.Match[str]) -> str:
+        nums = [int(x) for x in re.split(r"\s*,\s*", m.group(1)) if int(x) in by_n]
+        for n in nums:
+            order.setdefault(n, len(order) + 1)
+        return "".join(f"[{order[n]}]" for n in nums)
+
+    text = _GROUP.sub(sub, text)
+    return text, [replace(by_n[old], n=new) for old, new in order.items()], order

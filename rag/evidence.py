@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 
@@ -53,6 +54,7 @@ _NOT_NAMES = frozenset({
     "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday",
     "thursday", "friday", "saturday", "sunday",
 })  # fmt: skip
+_NOT_A_NAME = STOPWORDS | _NOT_NAMES
 # A specific sentence must share a word with the question and score at least this share of the
 # best sentence's relevance to be put first: it has to answer the question, not merely hold a
 # name. Half: a sentence naming the minister scores well below a vague one worded like the
@@ -71,15 +73,22 @@ def is_specific(question: str, text: str) -> bool:
         return bool(_COUNT.search(text))
     asked = content_words(question)
     if _WHO.search(question):
-        # a person: two capitalised words beyond "The", titles and nationalities, not asked about
-        names = [
-            [w for w in m.group().lower().split() if w not in STOPWORDS and w not in _NOT_NAMES]
-            for m in _FULL_NAME.finditer(text)
-        ]
-        return any(len(n) >= 2 and not set(n) <= asked for n in names)
+        return bool(person_names(text, asked))
     return any(
         name not in _NOT_NAMES and not (content_words(name) <= asked) for name in entities(text)
     )
+
+
+def person_names(text: str, asked: AbstractSet[str] = frozenset()) -> list[str]:
+    """Names of people as written, titles and nationalities left out: two capitalised words
+    beyond "The", not all of them words of the question (`asked`, its content words).
+    "Defence Minister Andrei Belousov" gives "Andrei Belousov"."""
+    out: list[str] = []
+    for m in _FULL_NAME.finditer(text):
+        kept = [w for w in m.group().split() if w.lower() not in _NOT_A_NAME]
+        if len(kept) >= 2 and not {w.lower() for w in kept} <= asked:
+            out.append(" ".join(kept))
+    return out
 
 
 def specific_first(question: str, candidates: list[Candidate], relevance: np.ndarray) -> list[int]:

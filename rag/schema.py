@@ -101,6 +101,33 @@ AnswerMode = Literal["llm", "extractive", "abstain"]
 
 
 @dataclass(frozen=True)
+class ConflictClaim:
+    """One answer the sources give to a disputed slot, with the `[n]` citations of the answer
+    that carry it and their outlets (distinct source labels: the independent sources)."""
+
+    value: str
+    citations: list[int]
+    outlets: list[str]
+
+
+@dataclass(frozen=True)
+class SourceConflict:
+    """Sources disagreeing on what the question asks: different numbers, dates or names for the
+    same slot (rag.disagree). `claims` are ordered most outlets first; `minority` is the value
+    fewer outlets give than the first claim ("" on a tie), `lone` says it rests on one outlet
+    against two or more."""
+
+    slot: str  # e.g. "number of people", "date", "who"
+    kind: Literal["number", "date", "name"]
+    claims: list[ConflictClaim]
+    minority: str = ""
+    lone: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Answer:
     """The result of a question. `text` carries inline `[n]` markers matching `citations`."""
 
@@ -118,13 +145,15 @@ class Answer:
     confidence: float | None = None  # the calibrated probability the answer is right (rag.decide)
     retrieved: list[str] = field(default_factory=list)  # chunk texts searched (for eval/debug)
     features: dict[str, float | None] = field(default_factory=dict)  # the decision's inputs
+    conflicts: list[SourceConflict] = field(default_factory=list)  # where the sources disagree
 
     def closest(self, n: int = 3) -> list[Evidence]:
         """The passages that came closest to answering: shown beside an abstention."""
         return sorted(self.evidence, key=lambda e: -e.score)[:n]
 
     def to_json(self) -> dict[str, Any]:
-        """The `ask --json` shape: question, answer, abstained, citations, timings (+ extras).
+        """The `ask --json` shape: question, answer, abstained, citations, timings, conflicts
+        (always a list, [] when the sources agree) (+ extras).
         An abstention carries its `reason`, the three closest `passages`, and the `draft` when
         the model wrote one that the checks rejected."""
         out: dict[str, Any] = {
@@ -136,6 +165,7 @@ class Answer:
             "mode": self.mode,
             "note": self.note,
             "confidence": self.confidence,
+            "conflicts": [c.to_json() for c in self.conflicts],
         }
         if self.abstained:
             out["reason"] = self.reason or self.note

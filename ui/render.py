@@ -149,11 +149,32 @@ def why_no_answer(answer: Answer) -> str:
     )
 
 
+def disagreement(answer: Answer) -> str:
+    """A short note under an answer whose sources disagree: each value, how many outlets give
+    it, and which claim rests on one source alone (the answer text says it in full)."""
+    lines = []
+    for c in answer.conflicts:
+        topic = "" if c.slot == "who" else f" on the {c.slot}"
+        values = "; ".join(
+            f"{v.value} ({len(v.outlets)} outlet{'s' * (len(v.outlets) != 1)}: "
+            f"{', '.join(v.outlets)})"
+            for v in c.claims
+        )
+        lone = f" “{c.minority}” rests on one source alone." if c.lone else ""
+        lines.append(f"<li>Sources disagree{esc(topic)}: {esc(values)}.{esc(lone)}</li>")
+    if not lines:
+        return ""
+    return f'<div class="note disagree" role="note"><ul>{"".join(lines)}</ul></div>'
+
+
 def _answer_block(answer: Answer) -> str:
     if answer.abstained:
         body = f'<p class="abstain">{esc(answer.text)}</p>{why_no_answer(answer)}'
     else:
-        body = f'<div class="answer-text">{answer_body(answer)}</div>{citation_list(answer)}'
+        body = (
+            f'<div class="answer-text">{answer_body(answer)}</div>{disagreement(answer)}'
+            f"{citation_list(answer)}"
+        )
     shown_note = answer.note and not (answer.abstained and answer.note == answer.reason)
     note = f'<p class="note">{esc(answer.note)}</p>' if shown_note else ""
     secs = answer.timings.total_ms / 1000
