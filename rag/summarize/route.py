@@ -191,7 +191,8 @@ _TAIL = re.compile(
 )
 _GENERIC = re.compile(
     rf"^(?:{_SCOPE}|here|now|so far|today|then|again|all this|what happened|the events|events|"
-    r"what's this all about|this all|me|us)?$",
+    r"what's this all about|this all|me|us|all of (?:it|this|that|them|these|those)|the lot|"
+    r"the whole thing)?$",
     re.I,
 )
 

@@ -59,6 +59,9 @@ def test_rules_route_the_clear_cases_without_the_classifier(
         ("Can you summarize all of the sources for me, please?", None),
         ("break down the coverage for me", None),
         ("catch me up", None),
+        # The whole set named in other words is an overview, not a topic called "all of it".
+        ("Summarise all of it", None),
+        ("sum up the whole thing please", None),
     ],
 )
 def test_topic_is_read_in_the_users_words(message: str, topic: str | None) -> None:
