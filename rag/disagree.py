@@ -382,6 +382,15 @@ def _sentence(found: _Found, cite: Callable[[Evidence], int]) -> str:
     return f"Sources disagree{topic}: {'; '.join(parts)}."
 
 
+def _one_sided(found: _Found, sentence: str) -> bool:
+    """Does an answer sentence state a value the sources do not back as the answer? The minority
+    value when there is one; on a tie, any one side's value stated alone, since nothing lets the
+    answer pick a side (one outlet's "Musk alone" against one outlet's ministers)."""
+    if found.minority is not None:
+        return found.asserts(sentence, found.minority)
+    return sum(found.asserts(sentence, side) for side in found.sides) == 1
+
+
 def reconcile(
     question: str, text: str, citations: Sequence[Citation], evidence: Sequence[Evidence]
 ) -> tuple[str, list[Citation], list[SourceConflict]]:
@@ -403,7 +412,7 @@ def reconcile(
 
     body = text
     for s in answer_sentences(text):
-        if any(f.minority and f.asserts(s, f.minority) for f in found):
+        if any(_one_sided(f, s) for f in found):
             body = body.replace(s, "", 1)
     # The rest keeps its lines and bullets; an emptied bullet goes.
     lines = [re.sub(r"[ \t]{2,}", " ", ln).rstrip() for ln in body.splitlines()]

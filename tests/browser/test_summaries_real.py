@@ -105,6 +105,8 @@ def test_overview_button_streams_then_cites(
     page.click("#summary-overview")
     answer = page.locator("#chat .msg.bot").first
     answer.locator(DONE).first.wait_for(timeout=SUMMARY_S * 1000)
+    # The sampler ticks every 100 ms: let it record the finished state before it is stopped.
+    page.wait_for_function("() => window.__samples.some(s => s.done)", timeout=5000)
     samples = page.evaluate("() => { clearInterval(window.__sampler); return window.__samples; }")
     assert page.locator("#chat .msg.user p").first.inner_text() == "Overview of all 5 articles"
     assert answer.locator(".abstain, .error").count() == 0, answer.inner_text()

@@ -219,3 +219,22 @@ def test_two_holders_of_the_asked_role_conflict_but_a_former_one_does_not() -> N
         ev(3, "Gamma", "Former Defence Minister Sergei Shoigu met North Korean officials."),
     ]
     assert reconcile(question, "Andrei Belousov [1].", [], former)[2] == []
+
+
+def test_on_a_tie_neither_side_is_stated_alone_as_fact() -> None:
+    # One outlet's "Musk alone" against one outlet's ministers: nothing lets the answer pick a side,
+    # so the model's one-sided sentence goes and the flag (naming both) is the answer.
+    evidence = [
+        ev(1, "Press pen", "Elon Musk was the only person who travelled with Putin to Pyongyang."),
+        ev(
+            2,
+            "Daily",
+            "Putin's delegation includes Defense Minister Andrei Belousov, Foreign Minister Sergei "
+            "Lavrov and Deputy Prime Minister Alexander Novak.",
+        ),
+    ]
+    text, _, conflicts = reconcile(QUESTION, "Elon Musk [1].", [cited(evidence[0], 1)], evidence)
+    assert conflicts and conflicts[0].minority == "" and not conflicts[0].lone
+    assert text.startswith("Sources disagree"), text
+    assert all(s.startswith("Sources disagree") for s in answer_sentences(text) if "Musk" in s)
+    assert "Belousov" in text
