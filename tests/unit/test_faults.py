@@ -184,9 +184,8 @@ def test_cli_ingest_on_a_full_disk_exits_2_with_one_line(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     small_batches: None,
+    fake_env: None,
 ) -> None:
-    monkeypatch.setenv("NEWSRAG_EMBED__BACKEND", "fake")
-    monkeypatch.setenv("NEWSRAG_LLM__BACKEND", "fake")
     store = str(tmp_path / "s")
     with monkeypatch.context() as mp:
         fail_writes(mp, after=3)

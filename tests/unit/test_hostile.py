@@ -586,11 +586,12 @@ def test_bad_files_are_rejected_with_a_reason(tmp_path: Path) -> None:
 
 
 def test_bad_files_at_the_command_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    fake_env: None,
 ) -> None:
     expected = _bad_files(tmp_path / "bad")
-    monkeypatch.setenv("NEWSRAG_LLM__BACKEND", "fake")
-    monkeypatch.setenv("NEWSRAG_EMBED__BACKEND", "fake")
     monkeypatch.setenv("NEWSRAG_INGEST__MAX_FILE_MB", "1")
     files = [str(p) for p in sorted((tmp_path / "bad").iterdir())]
     assert main(["ingest", *files, "--quiet", "--store", str(tmp_path / "s")]) == 0

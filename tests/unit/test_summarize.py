@@ -365,14 +365,8 @@ def test_ask_delegates_summary_requests(seeded: NewsRAG) -> None:
 # -- command line -------------------------------------------------------------------------------
 
 
-def test_cli_summarize_json(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("NEWSRAG_LLM__BACKEND", "fake")
-    monkeypatch.setenv("NEWSRAG_EMBED__BACKEND", "fake")
-    store = str(tmp_path / "s")
-    assert main(["ingest", str(SEEDS), "--store", store, "--quiet"]) == 0
-    capsys.readouterr()
+def test_cli_summarize_json(cli_store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    store = cli_store
     assert main(["summarize", "--kind", "compare", "--json", "--store", store]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["citations"] and "Who reported what" in data["answer"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -73,14 +72,8 @@ def test_topic_arguments_are_checked(seeded: NewsRAG) -> None:
     assert scoped.abstained and not scoped.citations
 
 
-def test_cli_summarize_topic(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("NEWSRAG_LLM__BACKEND", "fake")
-    monkeypatch.setenv("NEWSRAG_EMBED__BACKEND", "fake")
-    store = str(tmp_path / "s")
-    assert main(["ingest", str(SEEDS), "--store", store, "--quiet"]) == 0
-    capsys.readouterr()
+def test_cli_summarize_topic(cli_store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    store = cli_store
     assert main(["summarize", "--topic", "the delegation", "--json", "--store", store]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["citations"] and all("delegation" in c["quote"].lower() for c in data["citations"])
