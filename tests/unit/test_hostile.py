@@ -26,6 +26,7 @@ from rag.answer import MAX_QUESTION_CHARS, QuestionError, is_injection
 from rag.cli import main
 from rag.config import Settings, settings_for
 from rag.llm import FakeChat
+from tests.checks import assert_quotes_exact
 from tests.conftest import MODEL_DIR, SEEDS
 
 
@@ -637,6 +638,4 @@ def test_a_question_full_of_markup_is_just_text(tmp_path: Path) -> None:
     answer = news.ask(f"{SCRIPT} Who greeted Putin at the plane? {IMG}")
     assert isinstance(answer, Answer) and answer.question.startswith(SCRIPT)
     assert "<script" not in answer.text and "<img" not in answer.text
-    for c in answer.citations:
-        article = news.article(c.article_id)
-        assert article is not None and article.text[c.start : c.end] == c.quote
+    assert_quotes_exact(news, answer.citations)

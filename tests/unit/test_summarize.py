@@ -22,6 +22,7 @@ from rag.summarize.conflicts import quantities, same_person
 from rag.summarize.context import Context
 from rag.summarize.dates import find_dates
 from rag.summarize.pool import agglomerate, build_pool, trim
+from tests.checks import assert_quotes_exact
 from tests.conftest import SEEDS
 from tests.fakes import Broken
 
@@ -51,10 +52,8 @@ def seeded(tmp_path: Path) -> NewsRAG:
 
 def assert_exact(news: NewsRAG, answer: Answer) -> None:
     assert answer.citations, answer.text
-    for c in answer.citations:
-        article = news.article(c.article_id)
-        assert article is not None and article.text[c.start : c.end] == c.quote
-        assert f"[{c.n}]" in answer.text
+    assert_quotes_exact(news, answer.citations)
+    assert all(f"[{c.n}]" in answer.text for c in answer.citations), answer.text
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 

@@ -11,6 +11,7 @@ from rag.cli import main
 from rag.config import settings_for
 from rag.llm import FakeChat
 from rag.summarize.topic import nothing_about
+from tests.checks import assert_quotes_exact
 from tests.conftest import SEEDS
 
 
@@ -23,18 +24,12 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> NewsRAG:
     return news
 
 
-def _exact(news: NewsRAG, quote: str, article_id: str, start: int, end: int) -> bool:
-    article = news.article(article_id)
-    return article is not None and article.text[start:end] == quote
-
-
 def test_topic_summary_cites_only_passages_on_the_topic(seeded: NewsRAG) -> None:
     # Fake vectors are random: a sentence is on the topic here by having its words.
     answer = seeded.summarize("overview", topic="the delegation")
     assert not answer.abstained and answer.citations, answer.text
-    for c in answer.citations:
-        assert "delegation" in c.quote.lower()
-        assert _exact(seeded, c.quote, c.article_id, c.start, c.end)
+    assert all("delegation" in c.quote.lower() for c in answer.citations), answer.citations
+    assert_quotes_exact(seeded, answer.citations)
     with_topic = {a.id for a in seeded.articles() if "delegation" in a.text.lower()}
     assert {c.article_id for c in answer.citations} <= with_topic
     assert "passages on the delegation" in answer.note
