@@ -230,10 +230,16 @@ TIMELINE_ARTICLES = [
 ]
 
 
-def test_timeline_is_chronological_with_undated_last(tmp_path: Path) -> None:
-    news = make(tmp_path, CountingChat())
+def timeline_news(tmp_path: Path, chat: CountingChat) -> NewsRAG:
+    """A store of TIMELINE_ARTICLES alone."""
+    news = make(tmp_path, chat)
     for outlet, published, text in TIMELINE_ARTICLES:
         add(news, text, outlet, published)
+    return news
+
+
+def test_timeline_is_chronological_with_undated_last(tmp_path: Path) -> None:
+    news = timeline_news(tmp_path, CountingChat())
     answer = news.summarize("timeline")
     assert_exact(news, answer)
     lines = [x for x in answer.text.splitlines() if x.startswith("- **")]
@@ -252,9 +258,7 @@ def test_timeline_is_chronological_with_undated_last(tmp_path: Path) -> None:
 
 def test_timeline_quotes_and_never_calls_the_model(tmp_path: Path) -> None:
     chat = CountingChat()
-    news = make(tmp_path, chat)
-    for outlet, published, text in TIMELINE_ARTICLES:
-        add(news, text, outlet, published)
+    news = timeline_news(tmp_path, chat)
     answer = news.summarize("timeline")
     assert chat.calls == 0 and answer.mode == "extractive"
     assert "- **21 May 2024**: “NHK reported on the 21st" in answer.text
