@@ -24,9 +24,8 @@ from langchain_core.embeddings import Embeddings
 
 from rag.config import Settings
 from rag.embed import embed_matrix
-from rag.filters import date_ordinal
-from rag.labels import source_label
 from rag.schema import Article, Chunk
+from rag.store_records import article_from_record, article_meta, chunk_meta
 
 _BATCH = 512  # Chroma rejects very large single upserts; keep each call modest.
 # Chroma 1.5 binds one SQL variable per record it reads: a get() over ~150k chunks (a year of
@@ -72,53 +71,6 @@ def make_client(settings: Settings) -> Any:
     except Exception as exc:
         where = f"{cfg.host}:{cfg.port}" if cfg.host else str(settings.store_path)
         raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from exc
-
-
-def _article_meta(article: Article, signature: str, n_chunks: int) -> dict[str, Any]:
-    return {
-        "title": article.title,
-        "outlet": article.outlet,
-        "published": article.published or "",
-        "published_day": date_ordinal(article.published),
-        "url": article.url or "",
-        "authors": "|".join(article.authors),
-        "source": article.source,
-        "also_in": "|".join(article.also_in),
-        "dropped": "\n".join(article.dropped),  # one line each (rag.injection.strip_injections)
-        "minhash": signature,
-        "n_chunks": n_chunks,
-    }
-
-
-def _chunk_meta(article: Article, chunk: Chunk) -> dict[str, Any]:
-    return {
-        "article_id": article.id,
-        "title": article.title,
-        "outlet": article.outlet,
-        "published": article.published or "",
-        "published_day": date_ordinal(article.published),
-        "url": article.url or "",
-        "start": chunk.start,
-        "end": chunk.end,
-        "index": chunk.index,
-    }
-
-
-def article_from_record(article_id: str, text: str, meta: dict[str, Any]) -> Article:
-    title, source = str(meta.get("title", "")), str(meta.get("source", ""))
-    return Article(
-        id=article_id,
-        title=title,
-        text=text,
-        # Stores written before rag.labels may hold a file stem as the outlet.
-        outlet=source_label(str(meta.get("outlet", "")), str(meta.get("url", "")), title, source),
-        published=str(meta.get("published")) or None,
-        url=str(meta.get("url")) or None,
-        authors=tuple(a for a in str(meta.get("authors", "")).split("|") if a),
-        source=str(meta.get("source", "")),
-        also_in=tuple(a for a in str(meta.get("also_in", "")).split("|") if a),
-        dropped=tuple(x for x in str(meta.get("dropped") or "").split("\n") if x),
-    )
 
 
 @dataclass
@@ -330,7 +282,7 @@ class NewsStore:
         for article, chunks, _ in batch:
             for c in chunks:
                 ids.append(c.id)
-                metas.append(_chunk_meta(article, c))
+                metas.append(chunk_meta(article, c))
         # Article vector: the normalised mean of its chunks, used for summary clustering.
         art_vecs, offset = [], 0
         for _, chunks, _ in batch:
@@ -350,7 +302,7 @@ class NewsStore:
             self.articles_col.upsert(
                 ids=[a.id for a, _, _ in batch],
                 documents=[a.text for a, _, _ in batch],
-                metadatas=[_article_meta(a, sig, len(ch)) for a, ch, sig in batch],
+                metadatas=[article_meta(a, sig, len(ch)) for a, ch, sig in batch],
                 embeddings=art_vecs,
             )
         except StoreError:

@@ -75,6 +75,26 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
+@pytest.fixture
+def fake_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line on the fake embedder and fake LLM: it reads its backends from the
+    environment (the autouse data_dir clears NEWSRAG_* first, so these stay set)."""
+    monkeypatch.setenv("NEWSRAG_LLM__BACKEND", "fake")
+    monkeypatch.setenv("NEWSRAG_EMBED__BACKEND", "fake")
+
+
+@pytest.fixture
+def cli_store(fake_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """The `--store` path of a store the seeds went into through `newsrag ingest`. The ingest's
+    output is read away, so the test's capsys holds only what it runs itself."""
+    from rag.cli import main
+
+    store = str(tmp_path / "s")
+    assert main(["ingest", str(SEEDS), "--store", store, "--quiet"]) == 0
+    capsys.readouterr()
+    return store
+
+
 def fake_settings(tmp: Path, **overrides: object) -> object:
     from rag.config import settings_for
 

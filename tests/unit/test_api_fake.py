@@ -12,6 +12,7 @@ from rag import NOT_FOUND, Answer, NewsRAG, Token
 from rag.answer import QuestionError
 from rag.config import settings_for
 from rag.llm import FakeChat
+from tests.checks import assert_quotes_exact
 from tests.conftest import SEEDS
 from tests.fakes import Broken
 
@@ -31,10 +32,8 @@ def seeded(tmp_path: Path) -> NewsRAG:
 def test_answer_cites_exact_quotes(seeded: NewsRAG) -> None:
     answer = seeded.ask("Who is in Putin's delegation with Belousov, Lavrov and Novak?")
     assert not answer.abstained and answer.citations
-    for c in answer.citations:
-        article = seeded.article(c.article_id)
-        assert article is not None and article.text[c.start : c.end] == c.quote
-        assert f"[{c.n}]" in answer.text
+    assert_quotes_exact(seeded, answer.citations)
+    assert all(f"[{c.n}]" in answer.text for c in answer.citations), answer.text
 
 
 def test_stream_yields_tokens_then_one_answer(seeded: NewsRAG) -> None:
@@ -64,9 +63,7 @@ def test_model_down_gives_extractive_fallback(tmp_path: Path) -> None:
     assert answer.mode == "extractive" and not answer.abstained
     assert "could not answer" in answer.note and "ConnectionError" in answer.note
     assert answer.citations and "“" in answer.text
-    for c in answer.citations:
-        art = news.article(c.article_id)
-        assert art is not None and art.text[c.start : c.end] == c.quote
+    assert_quotes_exact(news, answer.citations)
 
 
 def test_invented_answer_is_dropped(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from rag import Answer, Filters, NewsRAG, Token
 from rag.answer import QuestionError
 from rag.config import settings_for
 from tests import aio
+from tests.checks import assert_quotes_exact
 from tests.conftest import ROOT, SEEDS
 
 GREETING = "Who greeted Putin at the plane?"
@@ -71,9 +72,7 @@ def assert_passages(news: NewsRAG, docs: list[Document]) -> None:
 
 def assert_cited(news: NewsRAG, answer: object) -> None:
     assert isinstance(answer, Answer) and not answer.abstained and answer.citations, answer
-    for c in answer.citations:
-        article = news.article(c.article_id)
-        assert article is not None and article.text[c.start : c.end] == c.quote
+    assert_quotes_exact(news, answer.citations)
 
 
 # -- the retriever -----------------------------------------------------------------------------

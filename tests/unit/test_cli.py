@@ -9,12 +9,6 @@ from rag.cli import main
 from tests.conftest import SEEDS
 
 
-@pytest.fixture
-def fake_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NEWSRAG_LLM__BACKEND", "fake")
-    monkeypatch.setenv("NEWSRAG_EMBED__BACKEND", "fake")
-
-
 def test_ingest_then_ask_json(
     fake_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -39,11 +33,9 @@ def test_ingest_then_ask_json(
 
 
 def test_ask_batch_plain_and_jsonl(
-    fake_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    store = str(tmp_path / "s")
-    main(["ingest", str(SEEDS), "--store", store, "--quiet"])
-    capsys.readouterr()
+    store = cli_store
     plain = tmp_path / "q.txt"
     plain.write_text(
         "Who greeted Putin at the plane ramp?\n\nWhat is a sourdough starter recipe?\n"
@@ -65,12 +57,8 @@ def test_empty_question_is_a_clean_error(
     assert "empty" in capsys.readouterr().err
 
 
-def test_articles_show_and_remove(
-    fake_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    store = str(tmp_path / "s")
-    main(["ingest", str(SEEDS), "--store", store, "--quiet"])
-    capsys.readouterr()
+def test_articles_show_and_remove(cli_store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    store = cli_store
     assert main(["articles", "--json", "--store", store]) == 0
     listed = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert len(listed) == 5

@@ -31,21 +31,40 @@ def ev(n: int, outlet: str, quote: str, published: str | None = "2024-06-20") ->
     return Evidence(n, f"a{n}", f"Story {n}", outlet, published, quote, 0, len(quote), 0.5)
 
 
+OUTLETS = ("Alpha", "Beta", "Gamma", "Delta", "Echo", "Foxtrot")
+
+
+def sources(*quotes: str, first: int = 1) -> list[Evidence]:
+    """One passage an outlet, numbered from `first`: passage n comes from OUTLETS[n - 1]."""
+    return [ev(n, OUTLETS[n - 1], quote) for n, quote in enumerate(quotes, first)]
+
+
 def cited(e: Evidence, n: int) -> Citation:
     return Citation.from_evidence(e, n)
 
 
-DEATHS = [
-    ev(1, "Alpha", "Officials said 12 people died in the flood in Derna on Monday."),
-    ev(2, "Beta", "The flood in Derna killed 12 people, the city council said."),
-    ev(3, "Gamma", "Twelve people died when the flood hit Derna, officials said."),
-    ev(4, "Delta", "15 people died in the flood in Derna, the mayor said."),
-]
+def news_with_musk(tmp_path: Path, chat_model: FakeChat | None = None) -> NewsRAG:
+    """The seeds and the crafted MUSK article, ingested into a fresh store."""
+    folder = tmp_path / "crafted"
+    folder.mkdir()
+    (folder / "musk.txt").write_text(MUSK, encoding="utf-8")
+    news = NewsRAG(settings_for("fake", data_dir=tmp_path / "data"), chat_model=chat_model)
+    assert len(news.ingest([SEEDS, folder]).added) == 6
+    return news
+
+
+DIED = "How many people died in the flood in Derna?"
+DEATHS = sources(
+    "Officials said 12 people died in the flood in Derna on Monday.",
+    "The flood in Derna killed 12 people, the city council said.",
+    "Twelve people died when the flood hit Derna, officials said.",
+    "15 people died in the flood in Derna, the mayor said.",
+)
 
 
 def test_a_lone_count_is_flagged_after_the_majority_and_not_stated_as_fact() -> None:
     text, cites, conflicts = reconcile(
-        "How many people died in the flood in Derna?",
+        DIED,
         "15 people died in the flood in Derna [1].",
         [cited(DEATHS[3], 1)],
         DEATHS,
@@ -68,7 +87,7 @@ def test_a_lone_count_is_flagged_after_the_majority_and_not_stated_as_fact() -> 
 
 def test_a_majority_answer_keeps_its_words_and_gains_the_flag() -> None:
     text, cites, conflicts = reconcile(
-        "How many people died in the flood in Derna?",
+        DIED,
         "12 people died in the flood [1][2].",
         [cited(DEATHS[0], 1), cited(DEATHS[1], 2)],
         DEATHS,
@@ -79,22 +98,22 @@ def test_a_majority_answer_keeps_its_words_and_gains_the_flag() -> None:
 
 
 def test_counts_of_different_things_or_hedged_counts_do_not_conflict() -> None:
-    other = [
-        *DEATHS[:3],
-        ev(4, "Delta", "15 people were injured in the flood in Derna, the mayor said."),
-        ev(5, "Echo", "More than 20 people died in the flood in Derna."),
-        ev(6, "Foxtrot", "Rescuers counted 30 houses destroyed by the flood in Derna."),
-    ]
-    _, _, conflicts = reconcile("How many people died in the flood in Derna?", "x [1].", [], other)
+    other = DEATHS[:3] + sources(
+        "15 people were injured in the flood in Derna, the mayor said.",
+        "More than 20 people died in the flood in Derna.",
+        "Rescuers counted 30 houses destroyed by the flood in Derna.",
+        first=4,
+    )
+    _, _, conflicts = reconcile(DIED, "x [1].", [], other)
     assert conflicts == []
 
 
-LANDING = [
-    ev(1, "Alpha", "Putin's plane landed in Pyongyang on June 19, 2024, state media said."),
-    ev(2, "Beta", "The plane carrying Putin landed in Pyongyang on 19 June 2024."),
-    ev(3, "Gamma", "Putin's plane landed in Pyongyang on June 18, 2024, the agency reported."),
-    ev(4, "Delta", "Putin last landed in Pyongyang in 2000, on his first visit."),
-]
+LANDING = sources(
+    "Putin's plane landed in Pyongyang on June 19, 2024, state media said.",
+    "The plane carrying Putin landed in Pyongyang on 19 June 2024.",
+    "Putin's plane landed in Pyongyang on June 18, 2024, the agency reported.",
+    "Putin last landed in Pyongyang in 2000, on his first visit.",
+)
 
 
 def test_two_dates_for_one_event_are_shown_best_backed_first() -> None:
@@ -115,11 +134,11 @@ def test_two_dates_for_one_event_are_shown_best_backed_first() -> None:
 
 
 def test_complementary_lists_are_not_a_conflict() -> None:
-    evidence = [
-        ev(1, "Alpha", "Defence Minister Andrei Belousov travelled with Putin to North Korea."),
-        ev(2, "Beta", "Foreign Minister Sergei Lavrov travelled with Putin to North Korea."),
-        ev(3, "Gamma", "Alexander Novak also travelled with Putin to Pyongyang."),
-    ]
+    evidence = sources(
+        "Defence Minister Andrei Belousov travelled with Putin to North Korea.",
+        "Foreign Minister Sergei Lavrov travelled with Putin to North Korea.",
+        "Alexander Novak also travelled with Putin to Pyongyang.",
+    )
     text = "Andrei Belousov [1] and Sergei Lavrov [2] travelled with Putin."
     cites = [cited(evidence[0], 1), cited(evidence[1], 2)]
     assert reconcile(QUESTION, text, cites, evidence) == (text, cites, [])
@@ -134,11 +153,7 @@ def test_a_bulleted_answer_keeps_its_bullets_and_loses_the_lone_one() -> None:
 
 
 def test_an_exclusive_claim_is_flagged_against_the_bundled_delegation(tmp_path: Path) -> None:
-    folder = tmp_path / "crafted"
-    folder.mkdir()
-    (folder / "musk.txt").write_text(MUSK, encoding="utf-8")
-    news = NewsRAG(settings_for("fake", data_dir=tmp_path / "data"))
-    assert len(news.ingest([SEEDS, folder]).added) == 6
+    news = news_with_musk(tmp_path)
     crafted = next(a for a in news.articles() if a.source.endswith("musk.txt"))
     assert "Elon Musk was the only person" in crafted.text  # plain news wording: kept
 
@@ -166,11 +181,7 @@ def test_an_exclusive_claim_is_flagged_against_the_bundled_delegation(tmp_path: 
 
 def test_the_model_stating_the_lone_claim_loses_that_sentence(tmp_path: Path) -> None:
     model = FakeChat()
-    news = NewsRAG(settings_for("fake", data_dir=tmp_path / "data"), chat_model=model)
-    folder = tmp_path / "crafted"
-    folder.mkdir()
-    (folder / "musk.txt").write_text(MUSK, encoding="utf-8")
-    news.ingest([SEEDS, folder])
+    news = news_with_musk(tmp_path, model)
     _, evidence = news.answerer.gather(QUESTION, None)
     musk = next(e.n for e in evidence if "Musk" in e.quote)
     delegation = next(e.n for e in evidence if "Belousov" in e.quote)
@@ -194,9 +205,7 @@ def test_seeds_alone_answer_without_conflicts(fake_news: NewsRAG) -> None:
 
 def test_the_page_notes_the_disagreement_escaped() -> None:
     evidence = [*DEATHS[:3], ev(4, "<b>Delta</b>", "15 people died in the flood in Derna.")]
-    text, cites, conflicts = reconcile(
-        "How many people died in the flood in Derna?", "12 people died [1].", [], evidence
-    )
+    text, cites, conflicts = reconcile(DIED, "12 people died [1].", [], evidence)
     answer = Answer("How many?", text, cites, False, conflicts=conflicts)
     page = turn_html(Turn("How many?", answer))
     assert 'class="note disagree"' in page and "Sources disagree on the number of people" in page
@@ -207,17 +216,16 @@ def test_the_page_notes_the_disagreement_escaped() -> None:
 
 def test_two_holders_of_the_asked_role_conflict_but_a_former_one_does_not() -> None:
     question = "Who is Russia's defence minister?"
-    evidence = [
-        ev(1, "Alpha", "Defence Minister Andrei Belousov met his North Korean counterpart."),
-        ev(2, "Beta", "Defence Minister Andrei Belousov met North Korean officials on Wednesday."),
-        ev(3, "Gamma", "Defence Minister Sergei Shoigu met North Korean officials on Wednesday."),
-    ]
+    evidence = sources(
+        "Defence Minister Andrei Belousov met his North Korean counterpart.",
+        "Defence Minister Andrei Belousov met North Korean officials on Wednesday.",
+        "Defence Minister Sergei Shoigu met North Korean officials on Wednesday.",
+    )
     _, _, conflicts = reconcile(question, "Andrei Belousov [1].", [cited(evidence[0], 1)], evidence)
     assert len(conflicts) == 1 and conflicts[0].minority == "Sergei Shoigu" and conflicts[0].lone
-    former = [
-        *evidence[:2],
-        ev(3, "Gamma", "Former Defence Minister Sergei Shoigu met North Korean officials."),
-    ]
+    former = evidence[:2] + sources(
+        "Former Defence Minister Sergei Shoigu met North Korean officials.", first=3
+    )
     assert reconcile(question, "Andrei Belousov [1].", [], former)[2] == []
 
 

@@ -25,6 +25,7 @@ from rag import Answer, NewsRAG, Token
 from rag.cli import main
 from rag.config import settings_for
 from rag.store import StoreError
+from tests.checks import assert_quotes_exact
 from tests.conftest import ROOT, SEEDS
 from tests.server.standins import OllamaHandler, SlowHandler, StandIn, closed_port, handler
 
@@ -50,9 +51,7 @@ def assert_extractive(news: NewsRAG, answer: Answer, why: str) -> None:
     assert answer.mode == "extractive" and not answer.abstained, answer
     assert "could not answer" in answer.note and why in answer.note, answer.note
     assert answer.citations and "[1]" in answer.text
-    for c in answer.citations:
-        article = news.article(c.article_id)
-        assert article is not None and article.text[c.start : c.end] == c.quote
+    assert_quotes_exact(news, answer.citations)
 
 
 def base_url(backend: str, port: int) -> str:
@@ -184,9 +183,8 @@ def test_cli_ingest_on_a_full_disk_exits_2_with_one_line(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     small_batches: None,
+    fake_env: None,
 ) -> None:
-    monkeypatch.setenv("NEWSRAG_EMBED__BACKEND", "fake")
-    monkeypatch.setenv("NEWSRAG_LLM__BACKEND", "fake")
     store = str(tmp_path / "s")
     with monkeypatch.context() as mp:
         fail_writes(mp, after=3)

@@ -26,6 +26,7 @@ from rag.answer import MAX_QUESTION_CHARS, QuestionError, is_injection
 from rag.cli import main
 from rag.config import Settings, settings_for
 from rag.llm import FakeChat
+from tests.checks import assert_quotes_exact
 from tests.conftest import MODEL_DIR, SEEDS
 
 
@@ -586,11 +587,12 @@ def test_bad_files_are_rejected_with_a_reason(tmp_path: Path) -> None:
 
 
 def test_bad_files_at_the_command_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    fake_env: None,
 ) -> None:
     expected = _bad_files(tmp_path / "bad")
-    monkeypatch.setenv("NEWSRAG_LLM__BACKEND", "fake")
-    monkeypatch.setenv("NEWSRAG_EMBED__BACKEND", "fake")
     monkeypatch.setenv("NEWSRAG_INGEST__MAX_FILE_MB", "1")
     files = [str(p) for p in sorted((tmp_path / "bad").iterdir())]
     assert main(["ingest", *files, "--quiet", "--store", str(tmp_path / "s")]) == 0
@@ -636,6 +638,4 @@ def test_a_question_full_of_markup_is_just_text(tmp_path: Path) -> None:
     answer = news.ask(f"{SCRIPT} Who greeted Putin at the plane? {IMG}")
     assert isinstance(answer, Answer) and answer.question.startswith(SCRIPT)
     assert "<script" not in answer.text and "<img" not in answer.text
-    for c in answer.citations:
-        article = news.article(c.article_id)
-        assert article is not None and article.text[c.start : c.end] == c.quote
+    assert_quotes_exact(news, answer.citations)

@@ -8,35 +8,49 @@ from pathlib import Path
 import pytest
 
 from eval import routing
+from rag.summarize.base import Kind
 from rag.summarize.route import CLASSES, CUE_NAMES, WEIGHTS, Route, read_topic, route
+
+# What the rules alone route, by summary kind.
+RULED: dict[Kind, list[str]] = {
+    "overview": [
+        "Summarise the coverage",
+        "summarize the articles please",
+        "Can you give me an overview?",
+        "Give me a quick summary of the news",
+        "tl;dr",
+        "What do the articles say?",
+    ],
+    "timeline": ["Give me a timeline", "What is the chronology of events?"],
+    "compare": [
+        "Where do the sources disagree?",
+        "Compare the outlets",
+        "How do the reports differ?",
+        "Which outlet reported what?",
+    ],
+}
+# An overview of one topic: (message, topic).
+RULED_TOPICS = [
+    ("summarise what the articles say about the Ukraine war", "the Ukraine war"),
+    ("What are the reports saying about X?", "X"),
+    ("What do the articles say about the delegation?", "the delegation"),
+]
+# Questions (one with "summary" in it), and what is no message at all: no route.
+NOT_SUMMARIES = [
+    "Who travelled with Putin to North Korea?",
+    "When did Putin arrive in Pyongyang?",
+    "What did Peskov say about the summary of the talks?",
+    "",
+    "x" * 400,
+]
 
 
 @pytest.mark.parametrize(
     ("message", "expected"),
     [
-        ("Summarise the coverage", Route("overview")),
-        ("summarize the articles please", Route("overview")),
-        ("Can you give me an overview?", Route("overview")),
-        ("Give me a quick summary of the news", Route("overview")),
-        ("tl;dr", Route("overview")),
-        ("What do the articles say?", Route("overview")),
-        ("Give me a timeline", Route("timeline")),
-        ("What is the chronology of events?", Route("timeline")),
-        ("Where do the sources disagree?", Route("compare")),
-        ("Compare the outlets", Route("compare")),
-        ("How do the reports differ?", Route("compare")),
-        ("Which outlet reported what?", Route("compare")),
-        (
-            "summarise what the articles say about the Ukraine war",
-            Route("overview", "the Ukraine war"),
-        ),
-        ("What are the reports saying about X?", Route("overview", "X")),
-        ("What do the articles say about the delegation?", Route("overview", "the delegation")),
-        ("Who travelled with Putin to North Korea?", None),
-        ("When did Putin arrive in Pyongyang?", None),
-        ("What did Peskov say about the summary of the talks?", None),
-        ("", None),
-        ("x" * 400, None),
+        *((m, Route(kind)) for kind, messages in RULED.items() for m in messages),
+        *((m, Route("overview", topic)) for m, topic in RULED_TOPICS),
+        *((m, None) for m in NOT_SUMMARIES),
     ],
 )
 def test_rules_route_the_clear_cases_without_the_classifier(

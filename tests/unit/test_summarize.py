@@ -22,6 +22,7 @@ from rag.summarize.conflicts import quantities, same_person
 from rag.summarize.context import Context
 from rag.summarize.dates import find_dates
 from rag.summarize.pool import agglomerate, build_pool, trim
+from tests.checks import assert_quotes_exact
 from tests.conftest import SEEDS
 from tests.fakes import Broken
 
@@ -51,10 +52,8 @@ def seeded(tmp_path: Path) -> NewsRAG:
 
 def assert_exact(news: NewsRAG, answer: Answer) -> None:
     assert answer.citations, answer.text
-    for c in answer.citations:
-        article = news.article(c.article_id)
-        assert article is not None and article.text[c.start : c.end] == c.quote
-        assert f"[{c.n}]" in answer.text
+    assert_quotes_exact(news, answer.citations)
+    assert all(f"[{c.n}]" in answer.text for c in answer.citations), answer.text
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 
@@ -231,10 +230,16 @@ TIMELINE_ARTICLES = [
 ]
 
 
-def test_timeline_is_chronological_with_undated_last(tmp_path: Path) -> None:
-    news = make(tmp_path, CountingChat())
+def timeline_news(tmp_path: Path, chat: CountingChat) -> NewsRAG:
+    """A store of TIMELINE_ARTICLES alone."""
+    news = make(tmp_path, chat)
     for outlet, published, text in TIMELINE_ARTICLES:
         add(news, text, outlet, published)
+    return news
+
+
+def test_timeline_is_chronological_with_undated_last(tmp_path: Path) -> None:
+    news = timeline_news(tmp_path, CountingChat())
     answer = news.summarize("timeline")
     assert_exact(news, answer)
     lines = [x for x in answer.text.splitlines() if x.startswith("- **")]
@@ -253,9 +258,7 @@ def test_timeline_is_chronological_with_undated_last(tmp_path: Path) -> None:
 
 def test_timeline_quotes_and_never_calls_the_model(tmp_path: Path) -> None:
     chat = CountingChat()
-    news = make(tmp_path, chat)
-    for outlet, published, text in TIMELINE_ARTICLES:
-        add(news, text, outlet, published)
+    news = timeline_news(tmp_path, chat)
     answer = news.summarize("timeline")
     assert chat.calls == 0 and answer.mode == "extractive"
     assert "- **21 May 2024**: “NHK reported on the 21st" in answer.text
@@ -365,14 +368,8 @@ def test_ask_delegates_summary_requests(seeded: NewsRAG) -> None:
 # -- command line -------------------------------------------------------------------------------
 
 
-def test_cli_summarize_json(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("NEWSRAG_LLM__BACKEND", "fake")
-    monkeypatch.setenv("NEWSRAG_EMBED__BACKEND", "fake")
-    store = str(tmp_path / "s")
-    assert main(["ingest", str(SEEDS), "--store", store, "--quiet"]) == 0
-    capsys.readouterr()
+def test_cli_summarize_json(cli_store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    store = cli_store
     assert main(["summarize", "--kind", "compare", "--json", "--store", store]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["citations"] and "Who reported what" in data["answer"]

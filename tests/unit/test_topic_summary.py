@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,6 +11,7 @@ from rag.cli import main
 from rag.config import settings_for
 from rag.llm import FakeChat
 from rag.summarize.topic import nothing_about
+from tests.checks import assert_quotes_exact
 from tests.conftest import SEEDS
 
 
@@ -24,18 +24,12 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> NewsRAG:
     return news
 
 
-def _exact(news: NewsRAG, quote: str, article_id: str, start: int, end: int) -> bool:
-    article = news.article(article_id)
-    return article is not None and article.text[start:end] == quote
-
-
 def test_topic_summary_cites_only_passages_on_the_topic(seeded: NewsRAG) -> None:
     # Fake vectors are random: a sentence is on the topic here by having its words.
     answer = seeded.summarize("overview", topic="the delegation")
     assert not answer.abstained and answer.citations, answer.text
-    for c in answer.citations:
-        assert "delegation" in c.quote.lower()
-        assert _exact(seeded, c.quote, c.article_id, c.start, c.end)
+    assert all("delegation" in c.quote.lower() for c in answer.citations), answer.citations
+    assert_quotes_exact(seeded, answer.citations)
     with_topic = {a.id for a in seeded.articles() if "delegation" in a.text.lower()}
     assert {c.article_id for c in answer.citations} <= with_topic
     assert "passages on the delegation" in answer.note
@@ -73,14 +67,8 @@ def test_topic_arguments_are_checked(seeded: NewsRAG) -> None:
     assert scoped.abstained and not scoped.citations
 
 
-def test_cli_summarize_topic(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("NEWSRAG_LLM__BACKEND", "fake")
-    monkeypatch.setenv("NEWSRAG_EMBED__BACKEND", "fake")
-    store = str(tmp_path / "s")
-    assert main(["ingest", str(SEEDS), "--store", store, "--quiet"]) == 0
-    capsys.readouterr()
+def test_cli_summarize_topic(cli_store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    store = cli_store
     assert main(["summarize", "--topic", "the delegation", "--json", "--store", store]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["citations"] and all("delegation" in c["quote"].lower() for c in data["citations"])
