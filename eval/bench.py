@@ -4,11 +4,14 @@
     newsrag bench --only embed,retrieval
     newsrag bench --skip scale --questions 20
     newsrag bench --only scale --sizes 100,1000 --plain-max 100
+    newsrag bench --only summaries --summary-week 20230113   # or --summary-week none
 
 Sections: embed (throughput and agreement of the product's embedder vs sentence-transformers
 fp32, and retrieval recall@5 with each), ingest (wall time, rates, peak memory; each pipeline in
 its own process), retrieval (p50/p95 latency), answer (first output and total time with the real
-LLM), scale (one store grown to 100, 1,000, all RealTimeQA 2023 articles).
+LLM), summaries (overview, timeline and topic summary times on the seeds and one RealTimeQA week's
+overview, against issue 16's targets; product only), scale (one store grown to 100, 1,000, all
+RealTimeQA 2023 articles).
 
 The plain pipeline is eval/baseline.py, the LangChain tutorial on sentence-transformers fp32: what
 users get without this product. Both are measured in the same run and every figure is printed
@@ -39,6 +42,7 @@ from eval.baseline import Baseline, raw_texts
 from eval.bench_embed import embed_section
 from eval.bench_report import figure, write_bench
 from eval.bench_scale import ingest_section, parse_sizes, scale_section
+from eval.bench_summaries import DEFAULT_WEEK, summaries_section, tune_week
 from eval.report import Row
 from eval.run import (
     ARTICLES,
@@ -51,7 +55,7 @@ from eval.run import (
 from rag.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("embed", "ingest", "retrieval", "answer", "scale")
+SECTIONS = ("embed", "ingest", "retrieval", "answer", "summaries", "scale")
 
 
 def _section_list(spec: str) -> list[str]:
@@ -101,6 +105,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument(
         "--scale-questions", type=int, default=5, help="scale: questions answered at each size (5)"
     )
+    p.add_argument(
+        "--summary-week",
+        default=DEFAULT_WEEK,
+        help=f"summaries: the RealTimeQA January-June 2023 week to overview ({DEFAULT_WEEK}), "
+        "or none to time the seed articles only",
+    )
     argv = list(argv)
     if argv[:1] == ["--"]:  # `newsrag bench -- --only embed` hands the separator on
         argv = argv[1:]
@@ -109,6 +119,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         chosen = _section_list(args.only) if args.only else list(SECTIONS)
         skipped = _section_list(args.skip) if args.skip else []
         parse_sizes(args.sizes)
+        args.summary_week = tune_week(args.summary_week)
     except ValueError as exc:
         p.error(str(exc))
     args.sections = [s for s in SECTIONS if s in chosen and s not in skipped]
@@ -149,10 +160,17 @@ class Bench:
 
         return build_embeddings(S.plain_settings(self.args.preset))
 
-    def news(self, embeddings: Embeddings, paths: Sequence[Path], desc: str) -> Any:
+    def news(
+        self,
+        embeddings: Embeddings,
+        paths: Sequence[Path],
+        desc: str,
+        chat: BaseChatModel | None = None,
+    ) -> Any:
+        """A fresh store of `paths`; `chat`: the model to share (none: built if it is asked)."""
         from rag.api import NewsRAG
 
-        news = NewsRAG(self.settings(), embeddings=embeddings)
+        news = NewsRAG(self.settings(), embeddings=embeddings, chat_model=chat)
         total = sum(
             len(realtimeqa.raw_articles(p)) if p.is_file() else len(raw_texts(p)) for p in paths
         )
@@ -267,11 +285,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return {"status": f"skipped: {rtqa_dir} not found"}
         return scale_section(args.preset, args.backend, b.fresh_dir("scale"), rtqa_dir, args)
 
+    def summaries(b: Bench) -> dict[str, Any]:
+        def warm_up() -> None:
+            warm_up_model(b.chat, b.seed_news.settings.llm.backend)
+
+        return summaries_section(b, rtqa_dir, args.summary_week, warm_up)
+
     runners: dict[str, Callable[[Bench], dict[str, Any]]] = {
         "embed": embed_section,
         "ingest": ingest,
         "retrieval": retrieval_section,
         "answer": answer_section,
+        "summaries": summaries,
         "scale": scale,
     }
     sections: dict[str, dict[str, Any]] = {}
@@ -295,6 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "plain_embedder": S.plain_settings(args.preset).embed.backend,
             "sections": args.sections,
             "week": gcs.name if gcs else None,
+            "summary_week": args.summary_week,
             "cpu_count": os.cpu_count(),
             "seconds": round((datetime.now(UTC) - started).total_seconds(), 1),
         }

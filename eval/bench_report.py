@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.bench_summaries import targets_table
 from eval.report import fmt_num, pyplot, write_json
 
 Figure = dict[str, Any]
@@ -20,6 +21,7 @@ TITLES = {
     "ingest": "Ingest: seeds + one RealTimeQA week, each pipeline in its own process",
     "retrieval": "Retrieval latency: seed questions",
     "answer": "Answers with the real LLM: seed questions",
+    "summaries": "Summaries: time to the first sentence and in all, against issue 16's targets",
     "scale": "Scale: one growing store of RealTimeQA 2023 articles",
 }
 
@@ -93,6 +95,8 @@ def section_markdown(name: str, result: dict[str, Any]) -> str:
         parts += [*result["lines"], ""]
     if result.get("figures"):
         parts += [figures_table(result["figures"]), ""]
+    if result.get("targets"):
+        parts += [targets_table(result["targets"]), ""]
     if name == "scale":
         parts += [scale_table(result["sizes"]), ""]
         for row in result["sizes"]:

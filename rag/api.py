@@ -102,13 +102,21 @@ class NewsRAG:
     # -- questions -----------------------------------------------------------------------------
 
     def ask_stream(
-        self, question: str, history: History | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        history: History | None = None,
+        filters: Filters | None = None,
+        *,
+        progress: SummaryProgress | None = None,
     ) -> Iterator[Token | Answer]:
-        """Token events while the model writes, then the verified Answer (always last)."""
+        """Token events while the model writes, then the verified Answer (always last).
+        `progress(done, total, stage)`: called as a message routed to a summary is prepared."""
         # "summarise the coverage", "give me a timeline", "what do the reports say about X"...
         found = route(question, self.embeddings)
         if found is not None:
-            yield from self.summarize_stream(found.kind, found.topic, filters, question=question)
+            yield from self.summarize_stream(
+                found.kind, found.topic, filters, progress, question=question
+            )
             return
         yield from self.answerer.stream(question, history, filters)
 

@@ -21,6 +21,7 @@ import gradio as gr
 from rag import Answer, Filters, NewsRAG, Token
 from rag.answer import Answerer, QuestionError
 from ui import render
+from ui.live import Step, live, status_line
 from ui.render import Turn
 
 EXAMPLES = (
@@ -141,8 +142,12 @@ class Page:
         hide = gr.update(visible=False)
         yield render.transcript(turns, n), turns, "", hide
         filters = Filters(article_ids=tuple(scope)) if scope else None
+        news = self._for_request(mode, int(evidence))
+        # A message the library routes to a summary reports its progress like the buttons do.
+        events = live(
+            lambda progress: news.ask_stream(question, history, filters, progress=progress)
+        )
         try:
-            events = self._for_request(mode, int(evidence)).ask_stream(question, history, filters)
             for html in self._play(turn, turns, n, events):
                 yield html, turns, gr.skip(), hide
         except QuestionError as exc:
@@ -153,25 +158,39 @@ class Page:
         yield render.transcript(turns, n), turns, gr.skip(), hide
 
     def _play(
-        self, turn: Turn, turns: list[Turn], n: int, events: Iterator[Token | Answer]
+        self, turn: Turn, turns: list[Turn], n: int, events: Iterator[Token | Answer | Step | None]
     ) -> Iterator[str]:
-        """Run a question's or summary's events into `turn`, yielding the transcript now and
-        then while tokens stream. A QuestionError propagates; anything else becomes a message."""
-        shown = 0.0
+        """Run a question's or summary's events (from `live`) into `turn`, yielding the
+        transcript on every progress step, every quiet second, and now and then while tokens
+        stream. A QuestionError propagates; anything else becomes a message."""
+        t0 = shown = time.monotonic()
+        waiting = turn.status
+        step: Step | None = None
         try:
             for event in events:
                 if isinstance(event, Answer):
                     turn.answer, turn.status = event, ""
                     return
-                turn.draft += event.text
-                turn.status = "Writing… each sentence is checked against its source at the end."
-                if time.monotonic() - shown >= _STREAM_EVERY_S:
+                if isinstance(event, Step):
+                    step = event
+                elif isinstance(event, Token):
+                    turn.draft += event.text
+                if step is None and turn.draft:  # a question: the model is writing
+                    waiting = "Writing… each sentence is checked against its source at the end."
+                turn.status = status_line(step, time.monotonic() - t0, waiting)
+                # Tokens come many a second: redraw at most every _STREAM_EVERY_S for them, but
+                # always for a new step or a quiet tick (those are what show the work going on).
+                if not isinstance(event, Token) or time.monotonic() - shown >= _STREAM_EVERY_S:
                     shown = time.monotonic()
                     yield render.transcript(turns, n)
         except QuestionError:
             raise
         except Exception as exc:  # a message in the page, never a stack trace
             turn.error = f"Something went wrong: {type(exc).__name__}: {exc}"
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()  # the page was left or the stream failed: stop the worker too
 
     def summarize(
         self, kind: str, turns: list[Turn], scope: list[str], aid: str = ""
@@ -190,11 +209,8 @@ class Page:
         turn = Turn(label, status="Reading the articles…")
         turns.append(turn)
         yield render.transcript(turns, n), turns, gr.update(visible=False)
-
-        def step(done: int, total: int, stage: str) -> None:
-            turn.status = f"{stage.capitalize()} ({done} of {total})…" if total else stage
-
-        for html in self._play(turn, turns, n, self._summary_events(kind, filters, step)):
+        events = live(lambda progress: self._summary_events(kind, filters, progress))
+        for html in self._play(turn, turns, n, events):
             yield html, turns, gr.skip()
         yield render.transcript(turns, n), turns, gr.skip()
 

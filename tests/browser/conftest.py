@@ -154,3 +154,31 @@ def assert_no_file_stem(page: Any) -> None:
     assert "Putin" in text  # the page was read, not an empty string
     found = sorted(set(STEM.findall(text)))
     assert not found, f"file stems shown as source labels: {found}"
+
+
+# Every progress line the chat shows, in order, as the DOM changes: a 100 ms sampler can miss a
+# step that lasts less, an observer sees every redraw the browser makes.
+WATCH_STATUS = """() => {
+  window.__statuses = [];
+  const t0 = performance.now();
+  const record = () => {
+    for (const el of document.querySelectorAll('#chat .msg.bot .status')) {
+      const last = window.__statuses[window.__statuses.length - 1];
+      if (!last || last.text !== el.textContent) {
+        const draft = (el.parentElement.querySelector('.draft') || {}).textContent || '';
+        window.__statuses.push({t: performance.now() - t0, text: el.textContent, draft});
+      }
+    }
+  };
+  new MutationObserver(record).observe(document.body,
+    {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def watch_status(page: Any) -> None:
+    page.evaluate(WATCH_STATUS)
+
+
+def seen_status(page: Any) -> list[dict[str, Any]]:
+    """[{t: ms since watch_status, text: the progress line, draft: the text streamed so far}]"""
+    return list(page.evaluate("() => window.__statuses"))

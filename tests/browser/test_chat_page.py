@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from rag import NewsRAG
-from tests.browser.conftest import PHONE, assert_no_file_stem, fake_settings, screenshot
+from tests.browser.conftest import (
+    PHONE,
+    assert_no_file_stem,
+    fake_settings,
+    screenshot,
+    seen_status,
+    watch_status,
+)
 from tests.conftest import SEEDS
 
 Serve = Callable[[NewsRAG], str]
@@ -307,3 +314,54 @@ def test_an_abstention_explains_itself_in_a_fold(
     assert fold.locator(".cites li").count() == 3
     screenshot(page, "desktop-why-no-answer")
     assert page.offsite == []
+
+
+def test_overview_shows_its_progress_line_until_the_summary(
+    tmp_path: Path, serve: Serve, page_for: PageFor
+) -> None:
+    """Fake vectors made slow (0.4 s a batch) and a slow fake model: the steps before the first
+    token last long enough to be drawn, as the real embedder's and model's do."""
+    import re
+    import time
+
+    from langchain_core.embeddings import Embeddings
+
+    from rag.embed import build_embeddings
+    from rag.llm import FakeChat
+
+    class SlowEmbeddings(Embeddings):
+        def __init__(self, inner: Embeddings) -> None:
+            self.inner = inner
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            time.sleep(0.4)
+            return self.inner.embed_documents(texts)
+
+        def embed_query(self, text: str) -> list[float]:
+            return self.inner.embed_query(text)
+
+    class SlowChat(FakeChat):
+        def _stream(self, *args: Any, **kwargs: Any) -> Any:
+            for chunk in super()._stream(*args, **kwargs):
+                time.sleep(0.05)
+                yield chunk
+
+    settings = fake_settings(tmp_path / "store")
+    slow = SlowEmbeddings(build_embeddings(settings))
+    news = NewsRAG(settings, embeddings=slow, chat_model=SlowChat())
+    news.ingest([SEEDS])
+    page = page_for(serve(news))
+    watch_status(page)
+    page.click("#summary-overview")
+    answer = page.locator("#chat .msg.bot").first
+    answer.locator(".answer-text, .abstain, .error").first.wait_for(timeout=60_000)
+    assert answer.locator(".abstain, .error").count() == 0, answer.inner_text()
+    seen = seen_status(page)
+    texts = [s["text"] for s in seen]
+    print("\nprogress lines:", texts)
+    # The article-reading step, before any model text, then one line per sentence written.
+    reading = [s for s in seen if s["text"].startswith("Reading the articles (step 1 of 3)…")]
+    assert reading and not reading[0]["draft"], texts
+    writing = [t for t in texts if re.match(r"Writing sentence 1 of \d+…", t)]
+    assert writing, texts
+    assert page.locator("#chat .msg.bot .status").count() == 0  # gone with the answer

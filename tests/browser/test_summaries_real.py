@@ -5,6 +5,7 @@ None of them may show a source by its file stem ("002_f67a801f5426b32f")."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from itertools import pairwise
@@ -13,7 +14,13 @@ from typing import Any
 import pytest
 
 from rag import NewsRAG, Settings
-from tests.browser.conftest import STEM, assert_no_file_stem, screenshot
+from tests.browser.conftest import (
+    STEM,
+    assert_no_file_stem,
+    screenshot,
+    seen_status,
+    watch_status,
+)
 from tests.conftest import MODEL_DIR, SEEDS
 
 pytestmark = pytest.mark.integration
@@ -145,4 +152,42 @@ def test_a_summary_request_in_new_words_is_answered_as_a_summary(
     assert answer.locator(".answer-text button.cite").count() >= 2
     aids = answer.locator(".cites button.cite").evaluate_all("bs => bs.map(b => b.dataset.aid)")
     assert len(set(aids)) >= 2, "a summary of one article, not of the coverage"
+    assert_no_file_stem(page)
+
+
+def test_progress_line_shows_until_the_overview_streams_and_in_chat(
+    real_news: NewsRAG, serve: Serve, page_for: PageFor
+) -> None:
+    """Issue 16: a progress line while the stories are grouped, then the sentences stream; the
+    same for a summary asked in chat. The line names the step and counts the seconds."""
+    page = page_for(serve(real_news))
+    watch_status(page)
+    page.click("#summary-overview")
+    answer = page.locator("#chat .msg.bot").first
+    answer.locator(DONE).first.wait_for(timeout=SUMMARY_S * 1000)
+    assert answer.locator(".abstain, .error").count() == 0, answer.inner_text()
+    seen = seen_status(page)
+    texts = [s["text"] for s in seen]
+    first_draft = next((s["t"] for s in seen if s["draft"].strip()), None)
+    print(f"\noverview progress lines ({len(seen)}; first draft at {first_draft} ms): {texts}")
+    before = [s["text"] for s in seen if not s["draft"].strip()]
+    # Before the model writes: the steps that read and group the articles, by name.
+    assert any(
+        t.startswith(("Reading the articles (step", "Grouping the articles into stories"))
+        for t in before
+    ), texts
+    # While it writes: which sentence, never the Q&A line.
+    assert any(re.match(r"Writing sentence 1 of \d+…", t) for t in texts), texts
+    assert not any(t.startswith("Writing… each sentence") for t in texts), texts
+    # A quiet step still moves: the seconds count up (an overview takes 30 s or more here).
+    seconds = {int(m.group(1)) for t in texts if (m := re.search(r"… (\d+) s$", t))}
+    assert len(seconds) >= 3, texts
+    assert page.locator("#chat .msg.bot .status").count() == 0
+
+    page.evaluate("() => { window.__statuses = []; }")
+    topic = send(page, "what do the articles say about the Ukraine war?", turn=2)
+    assert topic.locator(".error").count() == 0, topic.inner_text()
+    chat = [s["text"] for s in seen_status(page)]
+    print(f"topic summary progress lines: {chat}")
+    assert any(t.startswith("Finding the passages on the topic") for t in chat), chat
     assert_no_file_stem(page)

@@ -7,12 +7,17 @@ pickled results, peak RSS per child) is exercised for real.
 from __future__ import annotations
 
 import json
+import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from eval.bench import SECTIONS, main
 from eval.bench_scale import distinct_records, parse_sizes, write_slices
+from eval.bench_summaries import TARGETS, time_stream, tune_week
+from rag import Answer, Token
 from rag.cli import main as cli_main
 
 TOPICS = [
@@ -143,3 +148,78 @@ def test_bench_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     # sizes past the corpus collapse into "all"; each file holds only its increment
     assert [n for n, _ in slices] == [3, 8]
     assert [len(p.read_text().splitlines()) for _, p in slices] == [3, 5]
+
+
+def test_bench_times_summaries_against_the_targets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "shared" / "realtimeqa" / "2023"
+    folder.mkdir(parents=True)
+    _week(folder, "20230113", list(range(8)))
+    out = tmp_path / "run"
+    argv = ["--only", "summaries", "--preset", "fake", "--shared", str(tmp_path / "shared"),
+            "--out", str(out), "--summary-week", "20230113"]  # fmt: skip
+    assert main(argv) == 0
+    report = json.loads((out / "bench.json").read_text())
+    assert report["config"]["summary_week"] == "20230113"
+    section = report["sections"]["summaries"]
+    assert section["status"] == "ok" and section["week_articles"] == 8
+    rows = {r["measure"]: r for r in section["targets"]}
+    assert set(rows) == set(TARGETS)
+    for name, row in rows.items():
+        assert row["seconds"] > 0 and row["target_s"] == TARGETS[name], row
+        assert row["met"] is (None if TARGETS[name] is None else row["seconds"] <= TARGETS[name])
+    runs = section["runs"]
+    assert set(runs) == {"overview", "timeline", "topic summary", "week overview"}
+    assert runs["timeline"]["first_token_s"] is None  # quoted: no model, nothing streamed
+    assert runs["timeline"]["first_sentence_s"] == runs["timeline"]["total_s"]
+    assert runs["overview"]["first_token_s"] is not None  # the fake model streams
+    for run in runs.values():
+        assert 0 < run["first_sentence_s"] <= run["total_s"] and run["citations"] >= 1, run
+    printed = capsys.readouterr()
+    assert "| measure | seconds | target | met | cores busy elsewhere |" in printed.out
+    assert "| overview, first sentence |" in printed.out and "≤ 8 s" in printed.out
+    assert "summaries: week overview:" in printed.err
+    assert "| week overview, total |" in (out / "summary.md").read_text()
+
+
+def test_bench_summaries_without_the_week(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    argv = ["--only", "summaries", "--preset", "fake", "--shared", str(tmp_path / "nowhere"),
+            "--out", str(out), "--summary-week", "none"]  # fmt: skip
+    assert main(argv) == 0
+    section = json.loads((out / "bench.json").read_text())["sections"]["summaries"]
+    assert section["status"] == "ok" and section["week"] is None
+    assert not any(r["measure"].startswith("week") for r in section["targets"])
+    assert "not asked" in section["lines"][0]
+
+
+def test_summaries_are_timed_on_tune_weeks_only() -> None:
+    assert tune_week("none") is None and tune_week("20230113") == "20230113"
+    for bad in ("20230707", "20230811", "20231201", "2023011", "first:1", "20220113"):
+        with pytest.raises(ValueError):
+            tune_week(bad)
+        with pytest.raises(SystemExit):
+            main(["--only", "summaries", "--summary-week", bad])
+
+
+def _stream(*pieces: str) -> Iterator[Token | Answer]:
+    for piece in pieces:
+        time.sleep(0.02)
+        yield Token(piece)
+    time.sleep(0.02)
+    yield Answer("Overview", "".join(pieces), [], False)
+
+
+def test_first_sentence_is_a_finished_sentence_of_the_stream() -> None:
+    words = ["U.S. ", "officials ", "said ", "the ", "talks ", "would ", "resume", ".", "\n",
+             "More."]  # fmt: skip
+    timed = time_stream(lambda: _stream(*words), window_s=0.05)
+    # Not at "U.S. " (too short to be a sentence), at the reply's end.
+    assert timed.first_token_s is not None
+    assert timed.first_token_s + 0.12 < timed.first_sentence_s < timed.total_s
+    two = time_stream(lambda: _stream("The visit to Pyongyang began. ", "It ended."), 0.05)
+    assert two.first_sentence_s < two.total_s - 0.01
+    quoted = time_stream(lambda: _stream(), window_s=0.05)
+    assert quoted.first_token_s is None and quoted.first_sentence_s == quoted.total_s
+    assert 0.0 <= quoted.others_busy <= (os.cpu_count() or 1) + 0.5
