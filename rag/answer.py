@@ -13,7 +13,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag import prompts
 from rag.cite import CitationChecker, Verified, looks_like_abstention, strip_markers
@@ -27,7 +27,6 @@ from rag.labels import passage_tag
 from rag.llm import LlamaCppChat
 from rag.retrieve import Candidate, Hit, Retriever, candidate_sentences, expand_query
 from rag.schema import NOT_FOUND, Answer, Citation, Evidence, SourceConflict, Timings, Token
-from rag.text import content_words
 
 History = Sequence[tuple[str, str]]
 MAX_QUESTION_CHARS = 2000
@@ -180,32 +179,6 @@ class Answerer:
             for chunk in model.stream(messages):
                 yield str(chunk.content), []
 
-    def _retry(
-        self, evidence: list[Evidence], question: str, draft: str
-    ) -> tuple[str, list[float]]:
-        """A second, short answer after a draft that declined or only restated the question.
-        Asked as a follow-up turn, so the passages are a prefix llama.cpp has already read and
-        only the new turn is evaluated. A weak model that would not write a sentence around
-        the answer will often name it when asked for the words alone."""
-        messages = [
-            SystemMessage(prompts.render("answer_system", not_found=NOT_FOUND)),
-            HumanMessage(
-                prompts.render(
-                    "answer_user",
-                    passages=format_passages(evidence, titles=False),
-                    question=question,
-                )
-            ),
-            AIMessage(draft.strip() or NOT_FOUND),
-            HumanMessage(prompts.render("answer_retry", question=question, not_found=NOT_FOUND)),
-        ]
-        model = self._chat_model()
-        text, lps = "", []
-        for chunk in model.stream(messages, max_tokens=40, **logprob_kwargs(model)):
-            text += str(chunk.content)
-            lps += token_logprobs(chunk.response_metadata)
-        return text.strip(), lps
-
     # -- the whole flow --------------------------------------------------------------------------
 
     def stream(
@@ -286,16 +259,9 @@ class Answerer:
             yield done(text, cites, "extractive", note)
             return
 
-        if looks_like_abstention(draft) or restates(draft, standalone, evidence):
-            try:
-                retry, retry_lps = self._retry(evidence, standalone, draft)
-            except Exception:  # the first answer stands: a failed retry is no answer either
-                retry, retry_lps = "", []
-            if not retry or looks_like_abstention(retry) or restates(retry, standalone, evidence):
-                yield done("", [], "abstain", MODEL_FOUND_NONE)
-                return
-            draft, logprobs = retry, retry_lps
-            signals["second_pass"] = 1.0
+        if looks_like_abstention(draft):
+            yield done("", [], "abstain", MODEL_FOUND_NONE)
+            return
         verified = self.checker.check(draft, evidence)
         if verified.abstained:
             yield done("", [], "abstain", unsupported_reason(draft, verified), verified.dropped)
@@ -317,26 +283,6 @@ class Answerer:
 
 NOTHING_ON_TOPIC = "No passage in the articles is on this topic."
 MODEL_FOUND_NONE = "The model found no answer in the closest passages."
-
-
-def restates(draft: str, question: str, evidence: list[Evidence]) -> bool:
-    """A draft that names nothing the question did not: "The former NFL star announced he will
-    become a professor [5]" for "Which former NFL star announced ...?", or a passage's header
-    and the question echoed back. It answers nothing, however well it is cited."""
-    said = content_words(strip_markers(draft))
-    if not said:
-        return True
-    known = content_words(question)
-    for e in evidence:
-        known |= content_words(passage_tag(e.outlet, e.title, e.published))
-    # "travelled" restates "travelling": long words that share six letters are one word here;
-    # short ones must match, so "Japan" still answers "Which country ... Japanese ...?".
-    stems = {w[:6] for w in known if len(w) >= 6}
-    return not {w for w in said - known - _FILLER if len(w) < 6 or w[:6] not in stems}
-
-
-# Words a restatement adds around the question's own: not an answer.
-_FILLER = frozenset({"article", "passage", "question", "answer", "report", "said", "according"})
 
 
 def short(text: str, limit: int = 160) -> str:

@@ -16,7 +16,6 @@ PROMPT_DIR = Path(__file__).resolve().parent.parent / "prompts"
 VARIABLES: dict[str, frozenset[str]] = {
     "answer_system": frozenset({"not_found"}),
     "answer_user": frozenset({"passages", "question"}),
-    "answer_retry": frozenset({"question", "not_found"}),
     "condense_system": frozenset(),
     "condense_user": frozenset({"history", "question"}),
     "summary_system": frozenset(),
