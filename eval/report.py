@@ -164,6 +164,9 @@ METRICS: tuple[Metric, ...] = (
     Metric("recall_at_k", "Retrieval recall@k (what the model saw)"),
     Metric("forbidden_hit", "Forbidden-word hits", lower_better=True),
     Metric("quote_exact", "Quote exactness"),
+    Metric("copy_share", "Summary sentences copying one source (reported)"),
+    Metric("listed_copy_share",
+           "Summary list entries copying one source (reported, quotes by design)"),
 )  # fmt: skip
 
 

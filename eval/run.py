@@ -31,6 +31,7 @@ from langchain_core.language_models import BaseChatModel
 from eval import metrics as M
 from eval import routing
 from eval.baseline import Baseline, raw_texts, unsupported_vs_contexts
+from eval.copying import output_copies
 from eval.report import (
     Output,
     Row,
@@ -231,6 +232,7 @@ def score(item: Row, out: Output, pipeline: str) -> dict[str, Any]:
         k = len(out.retrieved)
         recall = M.recall_at_k(out.retrieved, evidence, k) if k else 0.0
     forbidden = item.get("forbidden") or []
+    copies = output_copies(out, pipeline) if claims and item.get("kind") in SUMMARY_KINDS else None
     return {
         "abstained": float(out.abstained),
         "abstention_correct": float(M.abstention_correct(out.abstained, answerable)),
@@ -247,6 +249,9 @@ def score(item: Row, out: Output, pipeline: str) -> dict[str, Any]:
         "recall_at_k": recall,
         "forbidden_hit": float(bool(M.forbidden_hits(text, forbidden))) if forbidden else None,
         "quote_exact": None if out.quote_exact is None else float(out.quote_exact),
+        # Summary and timeline answers (eval/copying.py): prose sentences and list entries apart.
+        "copy_share": copies.share if copies else None,
+        "listed_copy_share": copies.listed_share if copies else None,
     }
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from eval import rtqa as realtimeqa
 from eval.baseline import unsupported_vs_contexts
+from eval.report import Output, aggregate, summary_table
 from eval.run import ask_product, main, make_row
 from rag.schema import NOT_FOUND, Answer, Token
 
@@ -228,3 +229,29 @@ def test_product_routing_and_draft() -> None:
                               ("timeline", "Summarise the coverage.")]  # fmt: skip
     row = make_row(fu, out, "product")
     assert "citation check dropped" in row["problems"][0]
+
+
+def test_copy_share_is_scored_on_summaries_only_and_reaches_the_table() -> None:
+    greet = QUESTIONS[0]["evidence"][0]["quote"]  # type: ignore[index]
+    answer = (f"{greet} [1] Kim met the Russian leader on the tarmac when his plane landed [1].\n"
+              f"What each source adds:\n- **News1**: “{greet}” [1]")  # fmt: skip
+    out = Output(answer, False, {1: f"News1: {greet}"}, [("a.txt", greet)], 10.0,
+                 citations=[{"n": 1, "quote": greet}])  # fmt: skip
+    summary = {**QUESTIONS[0], "id": "s1", "kind": "summary", "gold_facts": []}
+    rows = [
+        make_row(summary, out, "product"),
+        make_row(QUESTIONS[0], out, "product"),
+        make_row({**summary, "kind": "timeline"}, baseline_like(greet), "baseline"),
+    ]
+    assert rows[0]["scores"]["copy_share"] == 0.5
+    assert rows[0]["scores"]["listed_copy_share"] == 1.0
+    assert rows[1]["scores"]["copy_share"] is None  # a fact question is no summary
+    assert rows[2]["scores"]["copy_share"] == 1.0  # the baseline's sentence is in its chunk
+    agg = {p: aggregate(rows, p) for p in ("product", "baseline")}
+    assert agg["product"]["copy_share"] == {"value": 0.5, "n": 1}
+    line = next(x for x in summary_table(agg).splitlines() if "copying one source" in x)
+    assert line.startswith("| Summary sentences copying one source (reported) [n=1] | 0.50 |")
+
+
+def baseline_like(text: str) -> Output:
+    return Output(text, False, {}, [("a.txt", f"Intro. {text}")], 10.0)
