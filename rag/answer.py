@@ -23,7 +23,6 @@ from rag.embed import embed_matrix
 from rag.evidence import select_evidence
 from rag.filters import Filters
 from rag.injection import is_injection
-from rag.labels import passage_tag
 from rag.llm import LlamaCppChat
 from rag.retrieve import Candidate, Hit, Retriever, candidate_sentences, expand_query
 from rag.schema import NOT_FOUND, Answer, Citation, Evidence, SourceConflict, Timings, Token
@@ -53,17 +52,11 @@ def check_question(question: str) -> str:
     return q
 
 
-def format_passages(evidence: list[Evidence], titles: bool = True) -> str:
-    """The numbered passages of a prompt, "[n] outlet, date: quote". With `titles=False` a label
-    that is only the article's shortened title is left out (rag.labels.passage_tag): the
-    question prompt's setting, measured on the seed set. Summaries keep it."""
+def format_passages(evidence: list[Evidence]) -> str:
     lines = []
     for e in evidence:
-        if titles:
-            tag = ", ".join(x for x in (e.outlet, e.published) if x) or "unknown source"
-        else:
-            tag = passage_tag(e.outlet, e.title, e.published)
-        lines.append(f"[{e.n}] {tag + ': ' if tag else ''}{' '.join(e.quote.split())}")
+        source = ", ".join(x for x in (e.outlet, e.published) if x) or "unknown source"
+        lines.append(f"[{e.n}] {source}: {' '.join(e.quote.split())}")
     return "\n".join(lines)
 
 
@@ -157,11 +150,7 @@ class Answerer:
         messages = [
             SystemMessage(prompts.render("answer_system", not_found=NOT_FOUND)),
             HumanMessage(
-                prompts.render(
-                    "answer_user",
-                    passages=format_passages(evidence, titles=False),
-                    question=question,
-                )
+                prompts.render("answer_user", passages=format_passages(evidence), question=question)
             ),
         ]
         model = self._chat_model()

@@ -81,12 +81,3 @@ def source_label(
 
 def article_label(article: Article) -> str:
     return source_label(article.outlet, article.url, article.title, article.source)
-
-
-def passage_tag(outlet: str, title: str | None, published: str | None) -> str:
-    """The label the model sees before a passage when asked a question: "outlet, date". A label
-    that is only the article's shortened title is left out: measured on the seed set, a
-    40-character title in front of every passage cost 4 of 57 answers (the small model read it
-    as part of the passage and answered from it). Summaries, the page and JSON still show it."""
-    name = "" if title and outlet == shorten(title) else outlet
-    return ", ".join(x for x in (name, published) if x)

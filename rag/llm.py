@@ -198,8 +198,7 @@ class FakeChat(BaseChatModel):
         if "STANDALONE QUESTION" in str(messages[0].content):
             return prompt.rsplit("Follow-up:", 1)[-1].strip().splitlines()[0]
         for line in prompt.splitlines():
-            # "[n] outlet, date: quote", or "[n] quote" when the passage has no outlet to show
-            m = re.match(r"^\[(\d+)\] (?:[^:]{0,80}?: )?(.+)$", line)
+            m = re.match(r"^\[(\d+)\] .*?: (.+)$", line)
             if m:
                 return f"{m.group(2).strip()} [{m.group(1)}]"
         return NOT_FOUND
