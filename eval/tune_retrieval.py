@@ -7,7 +7,9 @@ For each answerable question (the gold choice occurs in the week's articles) and
 variant (a JSON object of `RetrievalSettings` fields), the share whose gold choice is in the
 retrieved chunks, in their candidate sentences and in the evidence handed to the model. It is the
 first half of the eval's stage table in seconds rather than an hour, so retrieval can be tuned on
-January-June weeks alone. Week stores are built once under --stores and reused.
+January-June weeks alone. Week stores are built once under --stores and reused. With --seed, the
+bundled articles' answerable questions too (tuning data as well): the share whose every gold
+fact is in the evidence.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from eval.rtqa import gold_choice, read_jsonl
 from rag.calibration.fit import REPORT_WEEKS
 
 ROOT = Path(__file__).resolve().parents[1]
+QA = ("fact", "list", "number", "date", "multi")  # seed kinds asked alone: no summary, follow-up
 
 
 def week_news(week: str, folder: Path, stores: Path) -> Any:
@@ -53,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.tune_retrieval", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     ap.add_argument("variants", nargs="*", default=["{}"], help="RetrievalSettings overrides")
-    ap.add_argument("--weeks", required=True, help="comma-separated January-June 2023 weeks")
+    ap.add_argument("--weeks", default="", help="comma-separated January-June 2023 weeks")
+    ap.add_argument("--seed", action="store_true", help="also the seed questions' evidence")
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--stores", type=Path, default=ROOT / "eval" / "runs" / "tune-stores")
     args = ap.parse_args(argv)
@@ -86,7 +90,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     for variant, (a, b, c) in zip(variants, totals, strict=True):
         n = answerable or 1
         print(f"| `{json.dumps(variant)}` | {a / n:.2f} | {b / n:.2f} | {c / n:.2f} |")
+    if args.seed:
+        seed_evidence(variants, args.shared / "seeds", args.stores)
     return 0
+
+
+def seed_evidence(variants: list[dict[str, Any]], seeds: Path, stores: Path) -> None:
+    """Per variant, how many answerable seed questions have every gold fact in the evidence."""
+    from rag.api import NewsRAG
+    from rag.config import settings_for
+
+    news = NewsRAG(settings_for("default", store__path=stores / "seeds", llm__backend="fake"))
+    if news.store.count()[0] == 0:
+        news.ingest([seeds])
+    items = [json.loads(line) for line in (ROOT / "eval/questions/seed.jsonl").open()]
+    items = [i for i in items if i.get("answerable") and i.get("gold_facts") and i["kind"] in QA]
+    base = news.settings.retrieval
+    print(f"\n{len(items)} answerable seed questions\n| variant | every gold fact in evidence |")
+    print("|---|---:|")
+    for variant in variants:
+        news.retriever.cfg = news.answerer.settings.retrieval = base.model_copy(update=variant)
+        found = 0
+        for item in items:
+            passages = " ".join(e.quote for e in news.answerer.gather(item["question"], None)[1])
+            found += all(contains_alias(passages, alts) for alts in item["gold_facts"])
+        print(f"| `{json.dumps(variant)}` | {found}/{len(items)} |")
+    news.retriever.cfg = news.answerer.settings.retrieval = base
 
 
 if __name__ == "__main__":

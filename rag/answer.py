@@ -136,6 +136,7 @@ class Answerer:
             idf=idf,
             max_tokens=self.settings.retrieval.evidence_tokens if n is None else None,
             rarest=rarest,
+            specific_outlets=self.settings.retrieval.specific_outlets,
         )
 
     def relevant(self, question: str, evidence: list[Evidence]) -> bool:

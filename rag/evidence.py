@@ -91,11 +91,13 @@ def person_names(text: str, asked: AbstractSet[str] = frozenset()) -> list[str]:
     return out
 
 
-def specific_first(question: str, candidates: list[Candidate], relevance: np.ndarray) -> list[int]:
+def specific_first(
+    question: str, candidates: list[Candidate], relevance: np.ndarray, outlets: int = 3
+) -> list[int]:
     """For who / which / how-many questions: per outlet, its most relevant specific sentence
-    (within SPECIFIC_FLOOR of the best sentence overall), best first. Empty for other
-    questions, which keep plain relevance order."""
-    if not candidates or not asks_for_names_or_count(question):
+    (within SPECIFIC_FLOOR of the best sentence overall), best first, for at most `outlets`
+    outlets. Empty for other questions, which keep plain relevance order."""
+    if not candidates or outlets <= 0 or not asks_for_names_or_count(question):
         return []
     floor = SPECIFIC_FLOOR * float(relevance.max())
     best: dict[str, int] = {}
@@ -107,7 +109,7 @@ def specific_first(question: str, candidates: list[Candidate], relevance: np.nda
         outlet = str(c.meta.get("outlet") or c.article_id)
         if outlet not in best or relevance[i] > relevance[best[outlet]]:
             best[outlet] = i
-    return sorted(best.values(), key=lambda i: -relevance[i])
+    return sorted(best.values(), key=lambda i: -relevance[i])[:outlets]
 
 
 # How a sentence is scored for the evidence (weights sum to 1): its meaning and rare words against
@@ -133,11 +135,13 @@ def select_evidence(
     mmr_lambda: float = 0.75,
     max_tokens: int | None = None,
     rarest: float | None = None,
+    specific_outlets: int = 3,
 ) -> list[Evidence]:
     """Up to n sentences by relevance (meaning, rare-word overlap, answer type), chosen by maximal
     marginal relevance so two outlets saying the same thing do not take two slots, at most
     per_article from one article, and within max_tokens (estimated, with the outlet/date header
-    each passage gets). Numbered 1..n in order of choice."""
+    each passage gets). Who / which / how-many questions first get the specific sentences of up
+    to specific_outlets outlets (see specific_first). Numbered 1..n in order of choice."""
     if not candidates:
         return []
     q = np.asarray(query_vec, dtype=np.float32)
@@ -174,7 +178,7 @@ def select_evidence(
         picked_idx.append(i)
 
     # Who / which / how many: every outlet's most specific answer first (see the module note).
-    for i in specific_first(query, candidates, relevance):
+    for i in specific_first(query, candidates, relevance, specific_outlets):
         take(i)
     while eligible and len(picked_idx) < n:
         if picked_idx:

@@ -98,3 +98,17 @@ def test_only_answering_sentences_are_put_first() -> None:
     firsts = specific_first(expand_query(QUESTION), cands, relevance)
     assert [cands[i].meta["outlet"] for i in firsts] == ["TASS", "Kyodo"]
     assert specific_first("What did Putin sign?", cands, relevance) == []
+
+
+def test_at_most_the_set_number_of_outlets_go_first() -> None:
+    """Every outlet's long sentence ahead of plain relevance order would spend the token budget
+    the best sentence needs (Settings.retrieval.specific_outlets): the most relevant few go
+    first, and 0 turns the step off."""
+    rows = [(f"Outlet{k}", f"Minister Ivan Petrov{k} travelled with Putin.", 0.8 - k / 100)
+            for k in range(5)]  # fmt: skip
+    cands, _ = _candidates(rows)
+    relevance = np.array([0.8 - k / 100 for k in range(5)])
+    question = expand_query(QUESTION)
+    assert specific_first(question, cands, relevance, outlets=5) == [0, 1, 2, 3, 4]
+    assert specific_first(question, cands, relevance, outlets=3) == [0, 1, 2]
+    assert specific_first(question, cands, relevance, outlets=0) == []
