@@ -17,7 +17,8 @@ from typing import Any
 
 from eval.baseline import Baseline
 from eval.metrics import latency_summary
-from eval.report import Output, Row, article_lookup, baseline_output
+from eval.records import Output, article_lookup, baseline_output
+from eval.report import Row
 from rag.config import Settings, settings_for
 
 MB = 1024 * 1024

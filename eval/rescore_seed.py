@@ -23,7 +23,8 @@ from dataclasses import fields
 from pathlib import Path
 
 from eval.copying import output_copies
-from eval.report import Output, Row, fmt_num, write_report
+from eval.records import Output
+from eval.report import Row, fmt_num, write_report
 from eval.run import DEFAULT_QUESTIONS, SUMMARY_KINDS, git_commit, load_questions, make_row
 from rag.cite import shown_passage
 from rag.schema import Citation

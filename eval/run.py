@@ -32,15 +32,8 @@ from eval import metrics as M
 from eval import routing
 from eval.baseline import Baseline, raw_texts, unsupported_vs_contexts
 from eval.copying import output_copies
-from eval.report import (
-    Output,
-    Row,
-    article_lookup,
-    baseline_output,
-    error_output,
-    product_output,
-    write_report,
-)
+from eval.records import Output, article_lookup, baseline_output, error_output, product_output
+from eval.report import Row, write_report
 from rag.config import PRESETS, Settings, settings_for
 from rag.schema import NOT_FOUND
 

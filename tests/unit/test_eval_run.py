@@ -10,7 +10,8 @@ import pytest
 
 from eval import rtqa as realtimeqa
 from eval.baseline import unsupported_vs_contexts
-from eval.report import Output, aggregate, summary_table
+from eval.records import Output
+from eval.report import aggregate, summary_table
 from eval.run import ask_product, main, make_row
 from rag.schema import NOT_FOUND, Answer, Token
 
