@@ -133,7 +133,7 @@ def answer_outputs(
     of the previous call; interleaving pipelines would throw that away)."""
     from tqdm import tqdm
 
-    from eval.run import ask_product
+    from eval.rows import ask_product
 
     lookup = article_lookup(news) if news is not None else None
     outs: list[Output] = []

@@ -12,7 +12,8 @@ from eval import rtqa as realtimeqa
 from eval.baseline import unsupported_vs_contexts
 from eval.records import Output
 from eval.report import aggregate, summary_table
-from eval.run import ask_product, main, make_row
+from eval.rows import ask_product, make_row
+from eval.run import main
 from rag.schema import NOT_FOUND, Answer, Token
 
 QUESTIONS = [
