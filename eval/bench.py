@@ -40,8 +40,9 @@ from eval import bench_common as S
 from eval import rtqa as realtimeqa
 from eval.baseline import Baseline, raw_texts
 from eval.bench_embed import embed_section
+from eval.bench_ingest import ingest_section
 from eval.bench_report import figure, write_bench
-from eval.bench_scale import ingest_section, parse_sizes, scale_section
+from eval.bench_scale import parse_sizes, scale_section
 from eval.bench_summaries import DEFAULT_WEEK, summaries_section, tune_week
 from eval.report import Row
 from eval.run import (

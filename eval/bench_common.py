@@ -17,7 +17,8 @@ from typing import Any
 
 from eval.baseline import Baseline
 from eval.metrics import latency_summary
-from eval.report import Output, Row, article_lookup, baseline_output
+from eval.records import Output, article_lookup, baseline_output
+from eval.report import Row
 from rag.config import Settings, settings_for
 
 MB = 1024 * 1024
@@ -132,7 +133,7 @@ def answer_outputs(
     of the previous call; interleaving pipelines would throw that away)."""
     from tqdm import tqdm
 
-    from eval.run import ask_product
+    from eval.rows import ask_product
 
     lookup = article_lookup(news) if news is not None else None
     outs: list[Output] = []

@@ -19,7 +19,8 @@ from eval.baseline import raw_texts
 from eval.bench_common import plain_settings
 from eval.bench_report import Figure, figure
 from eval.metrics import contains_alias, recall_at_k
-from eval.report import Row, article_lookup
+from eval.records import article_lookup
+from eval.report import Row
 from eval.run import ARTICLES
 
 if TYPE_CHECKING:

@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING
 from eval.metrics import answer_sentences, cited_numbers, strip_markers
 from rag.text import normalize, sentences
 
-if TYPE_CHECKING:  # eval.report imports nothing from here; the guard keeps it that way
-    from eval.report import Output
+if TYPE_CHECKING:  # eval.records imports nothing from here; the guard keeps it that way
+    from eval.records import Output
 
 # Two words: one shared word is chance ("the", "Putin"), and three would miss the light edits a
 # copy gets ("Vladimir Putin’s which" -> "Vladimir Putin, which"): the garbled "kingdom media"

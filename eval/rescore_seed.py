@@ -6,7 +6,7 @@ Every seed metric is a pure function of the answer, its citations and the passag
 (eval/metrics.py, eval/copying.py), and results.json records all three per row. So a metric added
 after a run (the copy share, say) or a corrected gold fact can be applied to that run's answers in
 seconds instead of a new run of the model. Each row is turned back into the pipeline-neutral
-`Output` it was scored from, scored by `eval.run.make_row` against the question set, and the
+`Output` it was scored from, scored by `eval.rows.make_row` against the question set, and the
 whole report is written again by `eval.report.write_report` into DIR (never over the run itself).
 Quote exactness needs the article store, so it is carried over as recorded; the routing and
 RealTimeQA parts are carried over unchanged. Also writes copying.md: the copy share per summary
@@ -23,8 +23,10 @@ from dataclasses import fields
 from pathlib import Path
 
 from eval.copying import output_copies
-from eval.report import Output, Row, fmt_num, write_report
-from eval.run import DEFAULT_QUESTIONS, SUMMARY_KINDS, git_commit, load_questions, make_row
+from eval.records import Output
+from eval.report import Row, fmt_num, write_report
+from eval.rows import SUMMARY_KINDS, make_row
+from eval.run import DEFAULT_QUESTIONS, git_commit, load_questions
 from rag.cite import shown_passage
 from rag.schema import Citation
 

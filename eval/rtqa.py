@@ -17,15 +17,8 @@ from typing import Any, Protocol
 from eval.baseline import Baseline, unsupported_vs_contexts
 from eval.metrics import answer_sentences, contains_alias, latency_summary, strip_markers
 from eval.metrics import unsupported_rate as product_unsupported_rate
-from eval.report import (
-    PIPELINES,
-    Output,
-    Row,
-    article_lookup,
-    baseline_output,
-    error_output,
-    product_output,
-)
+from eval.records import Output, article_lookup, baseline_output, error_output, product_output
+from eval.report import PIPELINES, Row
 from eval.rtqa_stages import risk_coverage, stage_flags, stage_summary, week_text
 
 

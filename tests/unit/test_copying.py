@@ -11,7 +11,7 @@ from eval.copying import (
     output_copies,
     summary_units,
 )
-from eval.report import Output
+from eval.records import Output
 
 GREET = (
     "RIA Novosti reports that North Korean leader Kim Jong Un personally greeted Vladimir "

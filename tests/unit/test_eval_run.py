@@ -10,8 +10,10 @@ import pytest
 
 from eval import rtqa as realtimeqa
 from eval.baseline import unsupported_vs_contexts
-from eval.report import Output, aggregate, summary_table
-from eval.run import ask_product, main, make_row
+from eval.records import Output
+from eval.report import aggregate, summary_table
+from eval.rows import ask_product, make_row
+from eval.run import main
 from rag.schema import NOT_FOUND, Answer, Token
 
 QUESTIONS = [

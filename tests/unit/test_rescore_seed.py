@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.report import Output, write_report
+from eval.records import Output
+from eval.report import write_report
 from eval.rescore_seed import main, rescore, row_output
-from eval.run import make_row
+from eval.rows import make_row
 from rag.cite import shown_passage
 from rag.schema import Citation
 
