@@ -98,32 +98,10 @@ def allocate(found: list[Story], budget: int) -> None:
 
 
 def consensus(pool: Pool, idx: list[int], k: int) -> tuple[list[int], list[Facet]]:
-    """k representative sentences by greedy facility location over the story's corroborated
-    sentences (all of them when the story has one outlet), and each one's evidence."""
+    """k representative sentences of a story (`central`) and each one's evidence."""
     if not idx or k <= 0:
         return [], []
-    sub = np.array(idx)
-    cvec = centered(pool.vecs[sub])
-    shared = np.array([pool.outlets_of[i] > 1 for i in idx])
-    if shared.sum() < k:
-        shared = np.ones(len(idx), dtype=bool)
-    base = 0.4 + 0.3 * pool.lead[sub] + 0.3 * pool.info[sub] - 0.3 * pool.leaning[sub]
-    weight = np.where(shared, np.maximum(base, 0.05), 0.0)
-    quality = 0.5 * pool.lead[sub] + 0.5 * pool.info[sub] - 0.5 * pool.leaning[sub]
-    sim = np.clip(cvec @ cvec.T, 0.0, None)
-    covered = np.zeros(len(idx))
-    chosen: list[int] = []
-    for _ in range(min(k, int(shared.sum()))):
-        gain = (weight[:, None] * np.maximum(covered[:, None], sim)).sum(axis=0)
-        gain = gain - float((weight * covered).sum()) + 0.5 * quality
-        gain[~shared] = -np.inf
-        gain[chosen] = -np.inf
-        best = int(np.argmax(gain))
-        if not np.isfinite(gain[best]):
-            break
-        chosen.append(best)
-        covered = np.maximum(covered, sim[:, best])
-    reps = [idx[c] for c in chosen]
+    reps = central(pool, idx, k)
     taken = {pool.dup_of[r] for r in reps}
     facets = []
     for rep in reps:
@@ -146,6 +124,33 @@ def consensus(pool: Pool, idx: list[int], k: int) -> tuple[list[int], list[Facet
         key=lambda k: (-_outlets(pool, facets[k].all), -float(pool.salience[reps[k]])),
     )
     return [reps[k] for k in order], [facets[k] for k in order]
+
+
+def central(pool: Pool, idx: list[int], k: int) -> list[int]:
+    """k sentences by greedy facility location over the story's corroborated sentences (all of
+    them when the story has one outlet)."""
+    sub = np.array(idx)
+    cvec = centered(pool.vecs[sub])
+    shared = np.array([pool.outlets_of[i] > 1 for i in idx])
+    if shared.sum() < k:
+        shared = np.ones(len(idx), dtype=bool)
+    base = 0.4 + 0.3 * pool.lead[sub] + 0.3 * pool.info[sub] - 0.3 * pool.leaning[sub]
+    weight = np.where(shared, np.maximum(base, 0.05), 0.0)
+    quality = 0.5 * pool.lead[sub] + 0.5 * pool.info[sub] - 0.5 * pool.leaning[sub]
+    sim = np.clip(cvec @ cvec.T, 0.0, None)
+    covered = np.zeros(len(idx))
+    chosen: list[int] = []
+    for _ in range(min(k, int(shared.sum()))):
+        gain = (weight[:, None] * np.maximum(covered[:, None], sim)).sum(axis=0)
+        gain = gain - float((weight * covered).sum()) + 0.5 * quality
+        gain[~shared] = -np.inf
+        gain[chosen] = -np.inf
+        best = int(np.argmax(gain))
+        if not np.isfinite(gain[best]):
+            break
+        chosen.append(best)
+        covered = np.maximum(covered, sim[:, best])
+    return [idx[c] for c in chosen]
 
 
 def _paraphrase(pool: Pool, a: int, b: int) -> bool:
