@@ -31,7 +31,7 @@ from rag.labels import article_label
 from rag.schema import Answer, Article, Token
 from rag.summarize.base import Line, Row, finish, quoted, verify
 from rag.summarize.context import Context
-from rag.summarize.pool import Pool, Sent, agglomerate, build_pool, centered, trim, unit
+from rag.summarize.pool import Pool, Sent, agglomerate, build_pool, centered, mmr, trim, unit
 
 MAX_CALLS = 8  # model calls per overview: ~3-8 s each for the 1.5B model on 2 cores
 MAX_FACETS = 6  # consensus sentences per story
@@ -97,11 +97,18 @@ def allocate(found: list[Story], budget: int) -> None:
         best.quota += 1
 
 
-def consensus(pool: Pool, idx: list[int], k: int) -> tuple[list[int], list[Facet]]:
-    """k representative sentences of a story (`central`) and each one's evidence."""
+def consensus(
+    pool: Pool, idx: list[int], k: int, focus: np.ndarray | None = None, topic_weight: float = 0.0
+) -> tuple[list[int], list[Facet]]:
+    """k representative sentences of a story and each one's evidence: the most central ones
+    (`central`), or in a topic summary (`focus` given, `topic_weight` > 0) the most on the
+    topic (`on_topic`)."""
     if not idx or k <= 0:
         return [], []
-    reps = central(pool, idx, k)
+    if focus is not None and topic_weight > 0:
+        reps = on_topic(pool, idx, k, focus, topic_weight)
+    else:
+        reps = central(pool, idx, k)
     taken = {pool.dup_of[r] for r in reps}
     facets = []
     for rep in reps:
@@ -118,6 +125,8 @@ def consensus(pool: Pool, idx: list[int], k: int) -> tuple[list[int], list[Facet
         facet = Facet([pool.dup_of[rep], *close], [i for i in same if i not in close])
         taken.update(same)
         facets.append(facet)
+    if focus is not None and topic_weight > 0:
+        return reps, facets  # told in the order picked: what is most on the topic first
     # Told first: what most outlets report, then the most salient.
     order = sorted(
         range(len(reps)),
@@ -151,6 +160,21 @@ def central(pool: Pool, idx: list[int], k: int) -> list[int]:
         chosen.append(best)
         covered = np.maximum(covered, sim[:, best])
     return [idx[c] for c in chosen]
+
+
+def on_topic(pool: Pool, idx: list[int], k: int, focus: np.ndarray, weight: float) -> list[int]:
+    """k sentences by maximal marginal relevance: each pick maximises weight * relevance -
+    (1 - weight) * its cosine to the closest earlier pick, relevance (`focus`) scaled to 0..1
+    within the story so that `weight` means the same whatever the cosines' range.
+
+    Not centrality: the passages past a topic's floor are mostly about the story around the
+    topic, so their most central sentences drift off it (Putin's 2000 visit for "Kim Jong Un's
+    2023 trip to Russia"). Not corroboration either: a fact on the topic that one outlet alone
+    reports (the "11,000 containers of ammunition") is what the reader asked for."""
+    rel = focus[idx].astype(np.float64)
+    span = float(rel.max() - rel.min())
+    rel = (rel - rel.min()) / span if span > 0 else np.ones(len(idx))
+    return [idx[c] for c in mmr(range(len(idx)), pool.vecs[idx], k, rel, weight)]
 
 
 def _paraphrase(pool: Pool, a: int, b: int) -> bool:
@@ -191,10 +215,16 @@ def overview_size(found: list[Story]) -> None:
 
 
 def run(
-    ctx: Context, articles: list[Article], pool: Pool | None = None, covers: str = ""
+    ctx: Context,
+    articles: list[Article],
+    pool: Pool | None = None,
+    covers: str = "",
+    focus: np.ndarray | None = None,
+    topic_weight: float = 0.0,
 ) -> Generator[Token, None, Answer]:
     """The overview of `articles`. A topic summary passes `pool`, only the sentences on the
-    topic, and `covers`, what they are (the note's first words)."""
+    topic, `covers`, what they are (the note's first words), and `focus` and `topic_weight`:
+    each sentence's relevance to the topic and how much the choice leans on it (consensus)."""
     ctx.step(0, 3, "reading the articles")
     pool = build_pool(articles, ctx.embeddings) if pool is None else pool
     ctx.step(1, 3, "grouping the articles into stories")
@@ -207,7 +237,7 @@ def run(
     overview_size(found)
     allocate(found, MAX_CALLS)
     for s in found:
-        s.reps, s.facets = consensus(pool, s.idx, s.quota)
+        s.reps, s.facets = consensus(pool, s.idx, s.quota, focus, topic_weight)
     calls = sum(len(s.facets) for s in found)
     total = 2 + calls
     ctx.step(2, total, "choosing the central sentences")
