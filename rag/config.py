@@ -141,9 +141,10 @@ class SummarySettings(BaseModel):
         "which drift to the story around the topic (Putin's 2000 visit for 'Kim Jong Un's 2023 "
         "trip to Russia'). Chosen with python -m eval.topic_weight on the bundled articles: the "
         "seed topic items' required facts in the model's passages go from 0/3, 3/3, 0/2 at 0 to "
-        "2/3, 3/3, 2/2 at every weight from 0.3 to 1; 0.7 is the lowest at which every covered "
-        "probe topic's passages are at their most on-topic (mean cosine to the topic: relations "
-        "between Russia and North Korea 0.55 at 0, 0.70 from 0.7).",
+        "2/3, 3/3, 2/2 at every weight from 0.3 to 1 (in the summary, with the quoted 'what each "
+        "source adds', 3/3 for all); 0.7 is the lowest at which every covered probe topic's "
+        "passages are at their most on-topic (mean cosine to the topic: relations between Russia "
+        "and North Korea 0.55 at 0, 0.70 from 0.7).",
     )
 
 

@@ -187,8 +187,10 @@ def _outlets(pool: Pool, facet: list[int]) -> int:
                 for i in facet for j in pool.members(i)})  # fmt: skip
 
 
-def angles(pool: Pool, story: Story, used: set[int]) -> list[int]:
-    """Per article, the first lead sentence with a name or number that the consensus misses."""
+def angles(pool: Pool, story: Story, used: set[int], focus: np.ndarray | None = None) -> list[int]:
+    """Per article, the first lead sentence with a name or number that the consensus misses; in
+    a topic summary (`focus` given), the one most on the topic: an article's lead is about its
+    story, which need not be the topic."""
     idx = np.array(story.idx)
     cvec = centered(pool.vecs[idx])
     pos = {int(i): k for k, i in enumerate(idx)}
@@ -196,7 +198,10 @@ def angles(pool: Pool, story: Story, used: set[int]) -> list[int]:
     same = pool.same
     out = []
     for a in story.articles:
-        for i in [i for i in story.idx if pool.sents[i].article.id == a.id][:6]:
+        mine = [i for i in story.idx if pool.sents[i].article.id == a.id]
+        if focus is not None:
+            mine.sort(key=lambda i: -float(focus[i]))
+        for i in mine[:6]:
             if pool.leaning[i] or pool.info[i] <= 0 or i in used:
                 continue
             if reps and float((cvec[reps] @ cvec[pos[i]]).max()) >= COVERED:
@@ -263,7 +268,7 @@ def run(
         # Per-source additions only when the scope is about one or two stories: for a corpus
         # they would drown the overview in quotes.
         if len(found) <= 2 and 2 <= len(story.articles) <= MAX_ANGLE_ARTICLES:
-            extra = angles(pool, story, used)
+            extra = angles(pool, story, used, focus if topic_weight > 0 else None)
             if extra:
                 rows.append("What each source adds:")
             for i in extra:

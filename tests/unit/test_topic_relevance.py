@@ -155,3 +155,13 @@ def test_on_topic_choice_is_relevance_first_then_not_repeating(weight: float) ->
     # same vector) from being picked twice.
     texts = [part.sents[r].text for r in reps]
     assert len({tuple(np.round(part.vecs[r], 3)) for r in reps}) == len(texts), texts
+
+
+def test_what_each_source_adds_is_its_sentence_most_on_the_topic() -> None:
+    # An article's lead is about its story; in a topic summary its addition is what it says on
+    # the topic (here outlet One's, whose lead is the 2000 airport arrival).
+    pool, (kim, _), own = _pool()
+    one = [i for i, s in enumerate(pool.sents) if s.article.outlet == "One"]
+    story = overview.Story([pool.sents[one[0]].article], one)
+    assert overview.angles(pool, story, set()) == [one[0]]
+    assert overview.angles(pool, story, set(), in_context(pool, own)) == [kim]
