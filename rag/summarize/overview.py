@@ -31,7 +31,7 @@ from rag.labels import article_label
 from rag.schema import Answer, Article, Token
 from rag.summarize.base import Line, Row, finish, quoted, verify
 from rag.summarize.context import Context
-from rag.summarize.pool import Pool, Sent, agglomerate, build_pool, centered, trim, unit
+from rag.summarize.pool import Pool, Sent, agglomerate, build_pool, centered, mmr, trim, unit
 
 MAX_CALLS = 8  # model calls per overview: ~3-8 s each for the 1.5B model on 2 cores
 MAX_FACETS = 6  # consensus sentences per story
@@ -97,11 +97,47 @@ def allocate(found: list[Story], budget: int) -> None:
         best.quota += 1
 
 
-def consensus(pool: Pool, idx: list[int], k: int) -> tuple[list[int], list[Facet]]:
-    """k representative sentences by greedy facility location over the story's corroborated
-    sentences (all of them when the story has one outlet), and each one's evidence."""
+def consensus(
+    pool: Pool, idx: list[int], k: int, focus: np.ndarray | None = None, topic_weight: float = 0.0
+) -> tuple[list[int], list[Facet]]:
+    """k representative sentences of a story and each one's evidence: the most central ones
+    (`central`), or in a topic summary (`focus` given, `topic_weight` > 0) the most on the
+    topic (`on_topic`)."""
     if not idx or k <= 0:
         return [], []
+    if focus is not None and topic_weight > 0:
+        reps = on_topic(pool, idx, k, focus, topic_weight)
+    else:
+        reps = central(pool, idx, k)
+    taken = {pool.dup_of[r] for r in reps}
+    facets = []
+    for rep in reps:
+        # Shown to the model: the representative and at most one close paraphrase of it. A small
+        # model handed two different facts blends them into one wrong sentence. Other outlets'
+        # sentences on the same fact are kept aside and cited only if they support its sentence.
+        same = [
+            i
+            for i in idx
+            if i != rep and pool.dup_of[i] == i and i not in taken and pool.same[rep, i]
+        ]
+        same.sort(key=lambda i: -float(pool.vecs[rep] @ pool.vecs[i]))
+        close = [i for i in same if _paraphrase(pool, rep, i)][: EVIDENCE_PER_FACET - 1]
+        facet = Facet([pool.dup_of[rep], *close], [i for i in same if i not in close])
+        taken.update(same)
+        facets.append(facet)
+    if focus is not None and topic_weight > 0:
+        return reps, facets  # told in the order picked: what is most on the topic first
+    # Told first: what most outlets report, then the most salient.
+    order = sorted(
+        range(len(reps)),
+        key=lambda k: (-_outlets(pool, facets[k].all), -float(pool.salience[reps[k]])),
+    )
+    return [reps[k] for k in order], [facets[k] for k in order]
+
+
+def central(pool: Pool, idx: list[int], k: int) -> list[int]:
+    """k sentences by greedy facility location over the story's corroborated sentences (all of
+    them when the story has one outlet)."""
     sub = np.array(idx)
     cvec = centered(pool.vecs[sub])
     shared = np.array([pool.outlets_of[i] > 1 for i in idx])
@@ -123,29 +159,22 @@ def consensus(pool: Pool, idx: list[int], k: int) -> tuple[list[int], list[Facet
             break
         chosen.append(best)
         covered = np.maximum(covered, sim[:, best])
-    reps = [idx[c] for c in chosen]
-    taken = {pool.dup_of[r] for r in reps}
-    facets = []
-    for rep in reps:
-        # Shown to the model: the representative and at most one close paraphrase of it. A small
-        # model handed two different facts blends them into one wrong sentence. Other outlets'
-        # sentences on the same fact are kept aside and cited only if they support its sentence.
-        same = [
-            i
-            for i in idx
-            if i != rep and pool.dup_of[i] == i and i not in taken and pool.same[rep, i]
-        ]
-        same.sort(key=lambda i: -float(pool.vecs[rep] @ pool.vecs[i]))
-        close = [i for i in same if _paraphrase(pool, rep, i)][: EVIDENCE_PER_FACET - 1]
-        facet = Facet([pool.dup_of[rep], *close], [i for i in same if i not in close])
-        taken.update(same)
-        facets.append(facet)
-    # Told first: what most outlets report, then the most salient.
-    order = sorted(
-        range(len(reps)),
-        key=lambda k: (-_outlets(pool, facets[k].all), -float(pool.salience[reps[k]])),
-    )
-    return [reps[k] for k in order], [facets[k] for k in order]
+    return [idx[c] for c in chosen]
+
+
+def on_topic(pool: Pool, idx: list[int], k: int, focus: np.ndarray, weight: float) -> list[int]:
+    """k sentences by maximal marginal relevance: each pick maximises weight * relevance -
+    (1 - weight) * its cosine to the closest earlier pick, relevance (`focus`) scaled to 0..1
+    within the story so that `weight` means the same whatever the cosines' range.
+
+    Not centrality: the passages past a topic's floor are mostly about the story around the
+    topic, so their most central sentences drift off it (Putin's 2000 visit for "Kim Jong Un's
+    2023 trip to Russia"). Not corroboration either: a fact on the topic that one outlet alone
+    reports (the "11,000 containers of ammunition") is what the reader asked for."""
+    rel = focus[idx].astype(np.float64)
+    span = float(rel.max() - rel.min())
+    rel = (rel - rel.min()) / span if span > 0 else np.ones(len(idx))
+    return [idx[c] for c in mmr(range(len(idx)), pool.vecs[idx], k, rel, weight)]
 
 
 def _paraphrase(pool: Pool, a: int, b: int) -> bool:
@@ -158,8 +187,10 @@ def _outlets(pool: Pool, facet: list[int]) -> int:
                 for i in facet for j in pool.members(i)})  # fmt: skip
 
 
-def angles(pool: Pool, story: Story, used: set[int]) -> list[int]:
-    """Per article, the first lead sentence with a name or number that the consensus misses."""
+def angles(pool: Pool, story: Story, used: set[int], focus: np.ndarray | None = None) -> list[int]:
+    """Per article, the first lead sentence with a name or number that the consensus misses; in
+    a topic summary (`focus` given), the one most on the topic: an article's lead is about its
+    story, which need not be the topic."""
     idx = np.array(story.idx)
     cvec = centered(pool.vecs[idx])
     pos = {int(i): k for k, i in enumerate(idx)}
@@ -167,7 +198,10 @@ def angles(pool: Pool, story: Story, used: set[int]) -> list[int]:
     same = pool.same
     out = []
     for a in story.articles:
-        for i in [i for i in story.idx if pool.sents[i].article.id == a.id][:6]:
+        mine = [i for i in story.idx if pool.sents[i].article.id == a.id]
+        if focus is not None:
+            mine.sort(key=lambda i: -float(focus[i]))
+        for i in mine[:6]:
             if pool.leaning[i] or pool.info[i] <= 0 or i in used:
                 continue
             if reps and float((cvec[reps] @ cvec[pos[i]]).max()) >= COVERED:
@@ -186,10 +220,16 @@ def overview_size(found: list[Story]) -> None:
 
 
 def run(
-    ctx: Context, articles: list[Article], pool: Pool | None = None, covers: str = ""
+    ctx: Context,
+    articles: list[Article],
+    pool: Pool | None = None,
+    covers: str = "",
+    focus: np.ndarray | None = None,
+    topic_weight: float = 0.0,
 ) -> Generator[Token, None, Answer]:
     """The overview of `articles`. A topic summary passes `pool`, only the sentences on the
-    topic, and `covers`, what they are (the note's first words)."""
+    topic, `covers`, what they are (the note's first words), and `focus` and `topic_weight`:
+    each sentence's relevance to the topic and how much the choice leans on it (consensus)."""
     ctx.step(0, 3, "reading the articles")
     pool = build_pool(articles, ctx.embeddings) if pool is None else pool
     ctx.step(1, 3, "grouping the articles into stories")
@@ -202,7 +242,7 @@ def run(
     overview_size(found)
     allocate(found, MAX_CALLS)
     for s in found:
-        s.reps, s.facets = consensus(pool, s.idx, s.quota)
+        s.reps, s.facets = consensus(pool, s.idx, s.quota, focus, topic_weight)
     calls = sum(len(s.facets) for s in found)
     total = 2 + calls
     ctx.step(2, total, "choosing the central sentences")
@@ -228,7 +268,7 @@ def run(
         # Per-source additions only when the scope is about one or two stories: for a corpus
         # they would drown the overview in quotes.
         if len(found) <= 2 and 2 <= len(story.articles) <= MAX_ANGLE_ARTICLES:
-            extra = angles(pool, story, used)
+            extra = angles(pool, story, used, focus if topic_weight > 0 else None)
             if extra:
                 rows.append("What each source adds:")
             for i in extra:
