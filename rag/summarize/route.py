@@ -176,13 +176,15 @@ def rule(message: str, original: str) -> Route | Literal[False] | None:
 _AFTER = re.compile(
     rf"\b{_SUMMARY}|\b{_CORPUS}\s+(?:\w+\s+)?(?:{_VERB}|covering|cover)\b|\bcovering\b", re.I
 )
+# The corpus word may carry a possessive and a noun of opinion: "the articles' take on the op-ed",
+# "the media's view of the summit" name the op-ed and the summit.
 _LEAD = [
     re.compile(r"^[\s,:;-]*(?:(?:me|us|it all|it|them|up|please|quickly|briefly)\s+)*", re.I),
     re.compile(rf"^{_PREP}\s+", re.I),
     re.compile(
         rf"^(?:what\s+|everything\s+|all\s+(?:that\s+)?)?(?:the\s+|all\s+(?:of\s+)?the\s+|these\s+|those\s+|"
-        rf"this\s+|different\s+)?(?:{_CORPUS}|everything)\b\s*(?:(?:\w+\s+)?(?:{_VERB}|have|has|"
-        rf"covering|cover)\b\s*)?(?:{_PREP}\s+)?",
+        rf"this\s+|different\s+)?(?:{_CORPUS}|everything)\b(?:'s?)?\s*(?:(?:\w+\s+)?(?:{_VERB}|have|"
+        rf"has|covering|cover|take|takes|view|views|angle|spin)\b\s*)?(?:{_PREP}\s+)?",
         re.I,
     ),
 ]

@@ -73,6 +73,8 @@ def test_rules_route_the_clear_cases_without_the_classifier(
         ("Can you summarize all of the sources for me, please?", None),
         ("break down the coverage for me", None),
         ("catch me up", None),
+        ("sum up the articles' take on the op-ed please", "the op-ed"),
+        ("summarise the media's view of the summit", "the summit"),
         # The whole set named in other words is an overview, not a topic called "all of it".
         ("Summarise all of it", None),
         ("sum up the whole thing please", None),
