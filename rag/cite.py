@@ -67,8 +67,12 @@ def answer_sentences(text: str) -> list[str]:
             piece = piece[lead.end() :].strip()
             if not piece:
                 continue
-        if out and not strip_markers(piece).strip(" .;,"):
-            out[-1] = f"{out[-1]} {piece}"
+        if out and not strip_markers(piece).strip(" .;,:!?-"):
+            # Punctuation with markers ("North Korea. ,,,,, [2]", seen from the real model): the
+            # markers cite the sentence before; the stray punctuation is noise, not text.
+            cited = re.findall(r"\[\d+(?:\s*,\s*\d+)*\]", piece)
+            if cited:
+                out[-1] = f"{out[-1]} {' '.join(cited)}"
         else:
             out.append(piece)
     return out

@@ -111,6 +111,17 @@ def test_marker_only_fragments_join_their_sentence() -> None:
     ]
 
 
+def test_stray_punctuation_before_a_marker_is_dropped() -> None:
+    """The real model once wrote "… with North Korea. ,,,,, [2]": the page showed the commas."""
+    assert answer_sentences("Lavrov went [1]. It matters. ,,,,, [2]") == [
+        "Lavrov went [1].",
+        "It matters. [2]",
+    ]
+    assert answer_sentences("Lavrov went [1]. ;;") == ["Lavrov went [1]."]
+    v = checker().check("Lavrov went with Putin [1]. ,,,,, [1]", [ev(1, "Lavrov went with Putin.")])
+    assert ",," not in v.text and "[1]" in v.text
+
+
 def test_curly_possessive_in_the_passage_supports_the_name() -> None:
     evidence = [ev(1, "Matthew Miller reiterated the allegation on Monday before Putin’s trip.")]
     v = checker().check("Miller repeated it on Monday before Putin's trip [1].", evidence)
