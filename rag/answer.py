@@ -137,6 +137,7 @@ class Answerer:
             max_tokens=self.settings.retrieval.evidence_tokens if n is None else None,
             rarest=rarest,
             specific_outlets=self.settings.retrieval.specific_outlets,
+            mmr_lambda=self.settings.retrieval.mmr_lambda,
         )
 
     def relevant(self, question: str, evidence: list[Evidence]) -> bool:

@@ -112,6 +112,11 @@ class RetrievalSettings(BaseModel):
         "answerable seed questions for 51 at 0-3, 50 at 4 and 48 with no cap, because every "
         "outlet's long sentence spends the token budget the best sentence needed.",
     )
+    mmr_lambda: float = Field(
+        0.75,
+        description="Evidence is chosen by maximal marginal relevance: this weight on a "
+        "sentence's relevance, the rest on not repeating a chosen one (1: relevance order).",
+    )
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant.")
     min_relevance: float = Field(
         0.25,

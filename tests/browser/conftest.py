@@ -19,6 +19,7 @@ import pytest
 
 from rag import NewsRAG, Settings
 from rag.config import settings_for
+from tests.aio import close_page
 from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -88,7 +89,8 @@ def serve() -> Iterator[Callable[[NewsRAG], str]]:
 
     yield start
     for blocks in running:
-        blocks.close()
+        close_page(blocks)
+
 
 
 @pytest.fixture

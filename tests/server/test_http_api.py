@@ -17,6 +17,7 @@ import pytest
 
 from rag import NewsRAG, Settings
 from rag.config import settings_for
+from tests.aio import close_page
 from tests.conftest import MODEL_DIR, ROOT, SEEDS
 from tests.server.standins import free_port
 
@@ -49,7 +50,7 @@ def _serve(news: NewsRAG) -> Iterator[Served]:
     try:
         yield Served(news, f"http://127.0.0.1:{port}/", options["auth"])
     finally:
-        blocks.close()
+        close_page(blocks)
 
 
 @pytest.fixture(params=[None, LOGIN], ids=["open", "login"])

@@ -18,6 +18,7 @@ import pytest
 
 from rag import Answer, NewsRAG
 from rag.config import settings_for
+from tests.aio import close_page
 from tests.conftest import SEEDS
 from tests.server.conftest import server_settings
 from tests.server.standins import ChromaServer, free_port
@@ -176,7 +177,7 @@ def test_concurrent_questions_through_the_page(
             list(pool.map(user, range(USERS)))
         wall = time.perf_counter() - t0
     finally:
-        blocks.close()
+        close_page(blocks)
     assert len(results) == USERS * ROUNDS, "a question was lost"
     for i, q, transcript in results:
         # Each session's transcript holds its own questions only, each answered as when alone.
