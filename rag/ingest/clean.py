@@ -13,6 +13,8 @@ topical overlap as a tie-breaker, so they carry over to pages never seen before:
    a paragraph on the story's topic resumes the story; a comment block lasts to the end.
 5. A lone headline-like line between paragraphs is a related-story link or a subheading.
 6. Short off-topic lines next to a removed off-topic list belong to it; trailing furniture goes.
+7. A whole paragraph opening with a link label ("MORE: ...", "READ MORE: ...", "Related: ...") or
+   a call to action ("Click here to ...", "Sign up for ...") points to another page.
 
 The story's topic is the title plus the lede and the words that recur across early paragraphs.
 """
@@ -98,7 +100,7 @@ def clean(raw: str, *, title: str | None = None) -> Cleaned:
             why[i] = TITLE
         elif u.ends_sentence or u.n_words >= 8:
             # A dek (standfirst) above the story is story text; a long menu line is not.
-            if u.phrase or u.marker or mentions_navigation(u.text):
+            if u.phrase or u.marker or u.link or mentions_navigation(u.text):
                 why[i] = HEADER
         else:
             why[i] = HEADER
@@ -126,11 +128,16 @@ def clean(raw: str, *, title: str | None = None) -> Cleaned:
     _trim_tail(units, why, kept_lists)
     _extend(units, why, start, topic)
     _trim_tail(units, why, kept_lists)
+    for i, u in enumerate(units):
+        # Last, so the rules above judge lists, tails and subheadings on the page as laid out:
+        # removing a "MORE: ..." link early would change their verdicts on the lines around it.
+        if why[i] is None and u.link:
+            why[i] = TEASER
 
     if all(w is not None for w in why[start:]):
         # Nothing looked like a story: keep the running text rather than return nothing.
         for i in range(start, n):
-            if units[i].body_like:
+            if units[i].body_like and not units[i].link:
                 why[i] = None
     if not any(why[i] is None and (u.body_like or u.ends_sentence) for i, u in enumerate(units)):
         for i in range(n):  # a menu or a list of links with no sentence in it: not an article
@@ -152,7 +159,7 @@ def _story_start(units: list[Unit]) -> int:
         if u.body_like:
             return i
     for i, u in enumerate(units):
-        if u.ends_sentence and not u.phrase and not u.marker:
+        if u.ends_sentence and not u.phrase and not u.marker and not u.link:
             return i
     return 0
 
@@ -167,7 +174,7 @@ def _find_title(units: list[Unit], start: int, given: str | None) -> int | None:
         return None
     for i in range(start):
         u = units[i]
-        if u.phrase or u.marker or u.date or u.caption or u.n_words > 30 or u.bullet:
+        if u.phrase or u.link or u.marker or u.date or u.caption or u.n_words > 30 or u.bullet:
             continue
         tokens = u.text.split()
         alpha = [t for t in tokens if re.search(r"[^\W\d_]{2}", t)]

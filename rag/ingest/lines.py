@@ -40,6 +40,19 @@ _PHRASE = re.compile(
     r"|^(?:print|email|e-mail|facebook|twitter|linkedin|whatsapp|telegram|reddit|pinterest|x)$",
     re.I,
 )
+# A paragraph opening with a link label and its colon, or with a call to action, points readers
+# to another page: "MORE: Headline", "READ MORE: ...", "►Related: ...", "[Related: ...]", "Click
+# here to ...", "Sign up for ...". The vocabulary is closed and the colon is required, so "More than
+# 300 people died" and "Watch this space: ..." stay. Media labels count only in capitals: in title
+# case "Opinion: An earlier version..." heads an entry of a corrections page.
+_LINK = re.compile(
+    r"^[►▶»•\[(]?\s*(?:"
+    r"(?i:more|read(?: more| also| next)?|also (?:read|see|watch)|see (?:also|more)"
+    r"|related(?: (?:articles?|stories|story|posts|news|content|coverage|links?|reading|videos?))?"
+    r"|watch|listen|don[’']?t miss|must read)\s*:"
+    r"|(?:PHOTOS?|VIDEOS?|GALLERY|OPINION|INTERACTIVE|PODCAST)\s*:"
+    r"|(?i:click here|sign up (?:for|to|now|here)|subscribe (?:to|for|now|here|today))\b)"
+)
 # Calls to action and consent notices, matched on lines of up to 40 words: they say what to do
 # ("sign up ... newsletter", "follow her on Twitter"), which a news sentence about a newsletter
 # does not.
@@ -111,6 +124,7 @@ class Unit:
     caption: bool
     phrase: bool
     teaser: bool
+    link: bool  # the whole paragraph is a labelled link to another story or a call to action
     marker: str | None  # "section" or "comments" when the line opens a block of page furniture
     date: bool
 
@@ -135,6 +149,8 @@ class Unit:
             or (n_words <= 40 and bool(_PROMO.search(text)))
             or bool(_CONSENT.search(text)),
             teaser=n_words <= 30 and bool(_TEASER.match(text)),
+            # Longer than that, a label no longer heads a headline but a paragraph of its own.
+            link=n_words <= 40 and bool(_LINK.match(text)),
             marker=marker,
             date=is_date_line(text),
         )

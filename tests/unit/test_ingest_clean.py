@@ -297,3 +297,69 @@ def test_site_name_suffix_is_dropped_from_titles() -> None:
     )
     assert isinstance(article, Article)
     assert (article.title, article.outlet) == ("Pakistan floods: what you need to know", "cnn.com")
+
+
+STORY_PARAGRAPHS = [
+    "More than 300 people died in the floods that swept the region this week, officials said on "
+    "Friday, and thousands more were left without power or clean water.",
+    "More aid for the region: the spending law provides roughly $45 billion for rebuilding, a 30% "
+    "increase on last year.",
+    "Watch this space: the governor said she would ask lawmakers for more money next month.",
+    "Officials said the two fires were not related: one was an accident, the other was arson.",
+    "Opinion: An earlier version of this column misstated the number of people evacuated.",
+    "Rescue teams worked through the night to reach villages cut off by the water, the army said.",
+]
+LINK_LINES = [
+    "More: A Virginia man thought he won $600 in a lottery scratch-off. He actually won "
+    "$1 million.",
+    "READ MORE: Manufacturers allowed baby food contaminated with heavy metals to remain on "
+    "shelves, lawmakers say",
+    "RELATED: Elon Musk’s management of Twitter has severely damaged market sentiment around "
+    "Tesla, and risks sparking a backlash from advertisers and consumers, an analyst said.",
+    "Related: What are safe substitutes for baby formula? Amid worsening shortage, avoid homemade "
+    "recipes, doctors say.",
+    "►Related: Mahomes, Hurts set for a historic Super Bowl matchup on Sunday night in Arizona.",
+    "[Related: U.S. Marshals' new unit cracks a decades-old cold case in the state, police say.]",
+    "ALSO READ: Flood insurance claims are set to hit a record this year, the industry says.",
+    "WATCH: Drone footage shows the scale of the flooding across the region on Thursday morning.",
+    "OPINION: The floods show that the state is still not ready for the next big storm to hit.",
+    "Click here to see photos of the flooded villages and the rescue teams at work on Thursday.",
+    "Sign up for our Royal News, a weekly dispatch bringing you the inside track on the royal "
+    "family.",
+    "MORE:",
+]
+
+
+def test_link_and_promo_paragraphs_go_story_sentences_stay() -> None:
+    # Each link line sits between two story paragraphs, as in-text "MORE:" links do.
+    parts = [STORY_PARAGRAPHS[0]]
+    for k, line in enumerate(LINK_LINES):
+        parts += [line, STORY_PARAGRAPHS[1 + k % (len(STORY_PARAGRAPHS) - 1)]]
+    cleaned = clean("\n\n".join(parts))
+    kept = cleaned.paragraphs
+    for line in LINK_LINES:
+        assert line not in kept, line
+    for paragraph in STORY_PARAGRAPHS:
+        assert paragraph in kept, paragraph
+    reasons = {r.text: r.reason for r in cleaned.removed}
+    assert reasons[LINK_LINES[0]] == "link to another story"
+
+
+def test_a_link_to_another_story_above_the_story_is_neither_title_nor_text() -> None:
+    text = "\n\n".join(
+        [
+            "MORE: Officials approved a plan to move migrants who arrived in 2019, records show.",
+            *STORY_PARAGRAPHS,
+        ]
+    )
+    cleaned = clean(text)
+    assert cleaned.paragraphs[0] == STORY_PARAGRAPHS[0]
+    assert cleaned.title is None or not cleaned.title.startswith("MORE")
+    article = article_from_text(text, source="x", title="Floods kill hundreds")
+    assert isinstance(article, Article)
+    assert article.text.startswith("More than 300 people died")
+
+
+def test_a_page_of_labelled_links_is_not_a_story() -> None:
+    item = article_from_text("\n\n".join(LINK_LINES[:4]), source="links.txt", title="Links")
+    assert isinstance(item, Rejected)
