@@ -61,7 +61,9 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         out = np.zeros(self.n, dtype=np.float32)
-        for t in set(terms(query)):
+        # Sorted: float32 addition is not associative, so summing terms in set order (which
+        # varies with PYTHONHASHSEED) gave scores that differed in the last bit between runs.
+        for t in sorted(set(terms(query))):
             if t not in self.postings:
                 continue
             docs, tf = self.postings[t]

@@ -10,6 +10,7 @@ each generation of the store, so it cannot drift from the vector index.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import threading
 from collections import defaultdict
@@ -255,8 +256,10 @@ def lexical_overlap(
     # sentence was most of the evidence-selection time on a large store.
     if rarest is None:
         rarest = max(idf.values(), default=1.0)
-    total = sum(idf.get(w, rarest) for w in q)
-    return sum(idf.get(w, rarest) for w in found) / total if total else 0.0
+    # fsum: exact, so independent of set iteration order (which varies with PYTHONHASHSEED);
+    # a plain sum over the sets differed in the last bit between runs.
+    total = math.fsum(idf.get(w, rarest) for w in q)
+    return math.fsum(idf.get(w, rarest) for w in found) / total if total else 0.0
 
 
 _PERSON = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")  # two or more capitalised words

@@ -41,6 +41,7 @@ TAIL = "trailing page furniture"
 NEIGHBOUR = "off-topic line next to removed page furniture"
 TEASER = "link to another story"
 NO_STORY = "no running text on the page"
+_TOPIC_WORDS = 60  # the most frequent content words of the early paragraphs that make the topic
 _EXTENDABLE = {LIST, SECTION, TAIL}
 _LISTY = {PHRASE, TEASER, FOREIGN, BYLINE, LIST, SECTION}
 _QUOTED = re.compile(r"[\"“”]|\b(?:said|says|told)\b")
@@ -198,7 +199,11 @@ class _Topic:
             self._content(i) for i in range(start, stop) if why[i] is None and units[i].body_like
         ]
         counts = Counter(w for ws in core for w in ws)
-        self.words = {w for w, c in counts.most_common(60) if c >= 2}
+        # Ties at the cut go by word, not by counts.most_common(): that keeps insertion order,
+        # which here is set iteration order and so varies with PYTHONHASHSEED -- the same page
+        # would clean differently from one run to the next.
+        ranked = sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))
+        self.words = {w for w, c in ranked[:_TOPIC_WORDS] if c >= 2}
         if core:
             self.words |= core[0]
         if title:

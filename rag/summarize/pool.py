@@ -196,7 +196,8 @@ def score(pool: Pool) -> None:
     for ts in terms:
         for t in ts:
             df[t] = df.get(t, 0) + 1
-    info = np.array([sum(math.log(n / df[t]) for t in ts) for ts in terms], dtype=np.float32)
+    # fsum: exact, so the same whatever order the set `ts` iterates in (PYTHONHASHSEED).
+    info = np.array([math.fsum(math.log(n / df[t]) for t in ts) for ts in terms], dtype=np.float32)
     top = float(np.percentile(info, 90)) if n > 1 else float(info.max(initial=0))
     pool.info = np.minimum(1.0, info / (top or 1.0)).astype(np.float32)
     pool.lead = np.array([1.0 / (1.0 + s.index / 4.0) for s in pool.sents], dtype=np.float32)

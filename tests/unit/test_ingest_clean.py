@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -363,3 +367,59 @@ def test_a_link_to_another_story_above_the_story_is_neither_title_nor_text() -> 
 def test_a_page_of_labelled_links_is_not_a_story() -> None:
     item = article_from_text("\n\n".join(LINK_LINES[:4]), source="links.txt", title="Links")
     assert isinstance(item, Rejected)
+
+
+def _tied_topic_page() -> str:
+    """A page whose topic vocabulary has a tie at the cut of 60 words.
+
+    Six story paragraphs of 25 made-up words, and six more mixing them, so 150 words occur
+    exactly twice. They are counted paragraph by paragraph, so the cut falls inside the third
+    paragraph (`tied`): 10 of its 25 words make the topic, and a tie-break by set order picks
+    them by PYTHONHASHSEED. After eight "Related Articles" markers, a paragraph each mixes
+    words of `tied` with sure topic words and unrelated ones so that it sits at the overlap
+    (0.35) that resumes the story: whether it stays depends on the 10 words picked."""
+    syllables = itertools.product("bdfgklmnprtvz", "aeiou", "bdfgklmnprtvz", "aeiou")
+    made_up = ["".join(letters) for letters in syllables]
+    pool, other = made_up[:150], made_up[150:]
+    tied = pool[50:75]
+
+    def paragraph(ws: list[str]) -> str:
+        return " ".join(ws).capitalize() + "."
+
+    parts = [paragraph(other[:10])]  # the lede
+    parts += [paragraph(pool[25 * j : 25 * j + 25]) for j in range(6)]
+    parts += [paragraph(pool[j::6]) for j in range(6)]
+    for k in range(8):
+        some_tied = [tied[(3 * k + t) % 25] for t in range(12)]
+        in_topic = pool[6 * k : 6 * k + 6]
+        unrelated = other[10 + 12 * k : 22 + 12 * k]
+        parts += ["Related Articles", paragraph(some_tied + in_topic + unrelated)]
+    return "\n\n".join(parts)
+
+
+def test_cleaning_does_not_depend_on_the_hash_seed() -> None:
+    # The topic is built from sets of words; a tie at the cut must not be broken by set
+    # iteration order, which changes with PYTHONHASHSEED from one process to the next.
+    page = _tied_topic_page()
+    code = (
+        "import sys, json, types; pkg = types.ModuleType('rag'); pkg.__path__ = [sys.argv[1]];"
+        "sys.modules['rag'] = pkg; sys.path.insert(0, sys.argv[2]);"
+        "from rag.ingest.clean import clean; c = clean(sys.stdin.read());"
+        "print(json.dumps([c.text, [[r.text, r.reason] for r in c.removed]]))"
+    )
+    outputs = {
+        seed: subprocess.run(
+            [sys.executable, "-c", code, str(ROOT / "rag"), str(ROOT)],
+            input=page,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    here = clean(page)
+    assert len(here.paragraphs) >= 13  # the lede and the twelve story paragraphs stay
+    assert set(outputs.values()) == {
+        json.dumps([here.text, [[r.text, r.reason] for r in here.removed]]) + "\n"
+    }
