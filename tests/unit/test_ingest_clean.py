@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from rag.ingest import Rejected, article_from_text, clean, clean_text, prepare
 from rag.schema import Article
+from tests.checks import outputs_under_hash_seeds
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "articles"
@@ -401,25 +399,13 @@ def test_cleaning_does_not_depend_on_the_hash_seed() -> None:
     # The topic is built from sets of words; a tie at the cut must not be broken by set
     # iteration order, which changes with PYTHONHASHSEED from one process to the next.
     page = _tied_topic_page()
-    code = (
-        "import sys, json, types; pkg = types.ModuleType('rag'); pkg.__path__ = [sys.argv[1]];"
-        "sys.modules['rag'] = pkg; sys.path.insert(0, sys.argv[2]);"
-        "from rag.ingest.clean import clean; c = clean(sys.stdin.read());"
-        "print(json.dumps([c.text, [[r.text, r.reason] for r in c.removed]]))"
+    outputs = outputs_under_hash_seeds(
+        "import json; from rag.ingest.clean import clean; c = clean(sys.stdin.read());"
+        "print(json.dumps([c.text, [[r.text, r.reason] for r in c.removed]]))",
+        stdin=page,
     )
-    outputs = {
-        seed: subprocess.run(
-            [sys.executable, "-c", code, str(ROOT / "rag"), str(ROOT)],
-            input=page,
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONHASHSEED": seed},
-        ).stdout
-        for seed in ("1", "2", "3")
-    }
     here = clean(page)
     assert len(here.paragraphs) >= 13  # the lede and the twelve story paragraphs stay
-    assert set(outputs.values()) == {
+    assert outputs == {
         json.dumps([here.text, [[r.text, r.reason] for r in here.removed]]) + "\n"
     }

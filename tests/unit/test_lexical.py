@@ -4,9 +4,6 @@ yet sees what a third one ingested."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +13,7 @@ import rag.retrieve
 from rag import NewsRAG, lexical
 from rag.config import settings_for
 from rag.lexical import Catalog, LexicalIndex
+from tests.checks import outputs_under_hash_seeds
 from tests.conftest import SEEDS
 
 TEXTS = [
@@ -90,23 +88,10 @@ def test_a_second_process_loads_the_saved_index_and_sees_later_ingests(
 def test_scores_do_not_depend_on_the_hash_seed() -> None:
     # A document's score sums float32 terms; summed in set order (PYTHONHASHSEED) the last bit
     # changed between processes, enough to reorder tied chunks.
-    code = (
-        "import sys, types; pkg = types.ModuleType('rag'); pkg.__path__ = [sys.argv[1]];"
-        "sys.modules['rag'] = pkg; sys.path.insert(0, sys.argv[2]);"
+    outputs = outputs_under_hash_seeds(
         "from rag.lexical import LexicalIndex;"
         "vocab = [f'w{i}x' for i in range(40)];"
         "docs = [' '.join(vocab[(i * j) % 40] for j in range(30)) for i in range(1, 60)];"
         "print(LexicalIndex(docs).scores(' '.join(vocab[::2])).tobytes().hex())"
     )
-    root = Path(__file__).resolve().parents[2]
-    outputs = {
-        subprocess.run(
-            [sys.executable, "-c", code, str(root / "rag"), str(root)],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONHASHSEED": seed},
-        ).stdout
-        for seed in ("1", "2", "3")
-    }
     assert len(outputs) == 1
