@@ -20,6 +20,7 @@ VARIABLES: dict[str, frozenset[str]] = {
     "condense_user": frozenset({"history", "question"}),
     "summary_system": frozenset(),
     "summary_overview_user": frozenset({"passages"}),
+    "summary_lead_user": frozenset({"passages"}),
     "summary_guide_user": frozenset({"title", "passages"}),
 }
 

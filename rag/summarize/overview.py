@@ -10,6 +10,8 @@ what each source adds, all cited.
    the facet's best sentences; the citation check keeps it only if they support it. Model calls
    are shared out between stories by size and capped at MAX_CALLS, so 200 articles cost no more
    calls than five.
+   The largest story opens with a lead sentence instead (rag/summarize/lead.py): who did what,
+   where and when, written from the lede of its most central article.
 3. What each source adds: when the scope is one or two stories told by a few articles, each
    article's first lead sentence that the consensus does not cover, quoted (no model call). Facts
    only one outlet has, such as an eyewitness detail, would otherwise never reach an overview
@@ -31,6 +33,7 @@ from rag.labels import article_label
 from rag.schema import Answer, Article, Token
 from rag.summarize.base import Line, Row, finish, quoted, verify
 from rag.summarize.context import Context
+from rag.summarize.lead import lede
 from rag.summarize.pool import Pool, Sent, agglomerate, build_pool, centered, mmr, trim, unit
 
 MAX_CALLS = 8  # model calls per overview: ~3-8 s each for the 1.5B model on 2 cores
@@ -243,6 +246,7 @@ def run(
     allocate(found, MAX_CALLS)
     for s in found:
         s.reps, s.facets = consensus(pool, s.idx, s.quota, focus, topic_weight)
+    lead = _open_with_lead(pool, found) if focus is None else None  # not in a topic summary
     calls = sum(len(s.facets) for s in found)
     total = 2 + calls
     ctx.step(2, total, "choosing the central sentences")
@@ -259,7 +263,8 @@ def run(
         for facet in story.facets:
             ctx.step(done, total, f"writing sentence {done - 1} of {calls}")
             done += 1
-            lines = yield from _facet_lines(ctx, pool, facet, dropped)
+            prompt = "summary_lead_user" if facet is lead else "summary_overview_user"
+            lines = yield from _facet_lines(ctx, pool, facet, dropped, prompt)
             para += [x for x in lines if not _repeats(x, para)]
             used.update(facet.all)
         if multi:
@@ -280,10 +285,10 @@ def run(
     if rest:
         rows.append("Other stories in scope:")
     for story in rest[:MAX_OTHER]:
-        lead = _lead(pool, story)
-        if lead is not None:
+        first = _lead(pool, story)
+        if first is not None:
             prefix = f"- **{_headline(story)}** ({_count(story.articles)}): "
-            rows.append(Line(quoted(lead, trim(lead.text, limit=200)), [lead], prefix))
+            rows.append(Line(quoted(first, trim(first.text, limit=200)), [first], prefix))
     while rows and rows[-1] == "":
         rows.pop()
     ctx.step(total, total, "done")
@@ -291,15 +296,34 @@ def run(
     return finish(ctx.question, rows, ctx.t0, prepared, ctx.writer, note, dropped)
 
 
+def _open_with_lead(pool: Pool, found: list[Story]) -> Facet | None:
+    """Make the largest story's first facet its lead (see rag/summarize/lead.py), in place of
+    its last consensus facet and any facet on the same fact, so the model calls stay the same.
+    Only when the story has two calls or more: one call goes to its most corroborated fact."""
+    top = found[0] if found else None
+    if top is None or top.quota < 2:
+        return None
+    picked = lede(pool, top.idx, [a.id for a in top.articles], lambda a, b: _paraphrase(pool, a, b))
+    if picked is None:
+        return None
+    lead = Facet(*picked)
+    on_it = set(lead.all)
+    rest = [
+        f for f in top.facets if not (set(f.all) & on_it or pool.same[lead.shown[0], f.shown[0]])
+    ]
+    top.facets = [lead, *rest][: top.quota]
+    top.reps = [f.shown[0] for f in top.facets]
+    return lead
+
+
 def _facet_lines(
-    ctx: Context, pool: Pool, facet: Facet, dropped: list[str]
+    ctx: Context, pool: Pool, facet: Facet, dropped: list[str], prompt: str
 ) -> Generator[Token, None, list[Line]]:
     sents = [pool.sents[i] for i in facet.shown]
     dups = {_key(pool.sents[i]): [pool.sents[j] for j in pool.members(i)] for i in facet.shown}
     draft = yield from ctx.writer.write(
         prompts.render(
-            "summary_overview_user",
-            passages=format_passages([s.evidence(n) for n, s in enumerate(sents, 1)]),
+            prompt, passages=format_passages([s.evidence(n) for n, s in enumerate(sents, 1)])
         ),
         max_tokens=70,
     )

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+import zlib
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
+from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
+from pydantic import Field
 
 from rag import NOT_FOUND, Answer, Filters, NewsRAG, Token
 from rag.cite import CitationChecker
@@ -384,3 +388,58 @@ def test_trim_keeps_the_clause_with_the_anchor() -> None:
     )
     out = trim(text, "February 2022", 150)
     assert "February 2022" in out and out.startswith("…") and len(out) <= 152
+
+
+class WordsEmbedding(Embeddings):
+    """Bag of words hashed into 384 dimensions: texts that share words are close, as with a real
+    embedder, so articles on one story cluster into one."""
+
+    def _vec(self, text: str) -> list[float]:
+        v = np.zeros(384)
+        for w in re.findall(r"[a-z]+", text.lower()):
+            v[zlib.crc32(w.encode()) % 384] += 1.0
+        return list(v / (np.linalg.norm(v) or 1.0))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._vec(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vec(text)
+
+
+class PromptsChat(FakeChat):
+    """FakeChat that keeps the prompts it is sent."""
+
+    prompts: list[str] = Field(default_factory=list)
+
+    def _reply(self, messages: list[BaseMessage]) -> str:
+        self.prompts.append(str(messages[-1].content))
+        return super()._reply(messages)
+
+
+def test_overview_opens_with_the_lede_of_the_most_central_article(tmp_path: Path) -> None:
+    chat = PromptsChat()
+    news = NewsRAG(settings_for("fake", data_dir=tmp_path), chat_model=chat,
+                   embeddings=WordsEmbedding())  # fmt: skip
+    ledes = {
+        "Daily": "The mayor of Riverton, Anna Berg, opened the new Riverton harbour bridge on "
+        "Monday after four years of building work.",
+        "Gazette": "Riverton mayor Anna Berg opened the city's new harbour bridge on Monday, "
+        "four years after building work began.",
+        "Herald": "Thousands watched in Riverton on Monday as the new harbour bridge opened.",
+    }
+    shared = (
+        "The Riverton harbour bridge cost 120 million euros, the council said. "
+        "The harbour bridge is 800 metres long and carries two tram lines. "
+        "Engineers from Nordbau built the harbour bridge in Riverton."
+    )
+    for outlet, lede in ledes.items():
+        add(news, f"{lede} {shared}", outlet)
+    answer = news.summarize("overview")
+    assert "lead sentence" in chat.prompts[0]
+    assert all("lead sentence" not in p for p in chat.prompts[1:])
+    first = answer.text.split("[", 1)[0].strip()
+    assert first in {lede.rstrip(".") for lede in ledes.values()}, answer.text
+    assert answer.text.count(first) == 1  # no consensus facet repeats the lead
+    assert 0 < len(chat.prompts) <= overview.MAX_CALLS
+    assert_exact(news, answer)
