@@ -25,8 +25,14 @@ SETS = {
     "fit": ROOT / "eval" / "routing.jsonl",
     "heldout": ROOT / "eval" / "routing_heldout.jsonl",
     "heldout2": ROOT / "eval" / "routing_heldout2.jsonl",
+    "fit2": ROOT / "eval" / "routing_more.jsonl",
+    "heldout4": ROOT / "eval" / "routing_heldout4.jsonl",
 }
 TARGET = 0.95  # issue 16: precision and recall of summary routing, each
+# What tests/unit/test_route.py holds the pooled held-out sets to: the level measured when the
+# router was last chosen (precision 0.98, recall 0.91 on 200 messages), not the target, which
+# blind sets show is not met.
+FLOOR = 0.9
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -86,6 +92,10 @@ def run(embeddings: Embeddings | None, realtimeqa: Path | None = None) -> dict[s
     """Every set, scored with this embedder (the MiniLM one: the classifier needs it); with
     `realtimeqa` (the shared realtimeqa/2023 folder), its quiz questions too."""
     out = {name: score(load(path), embeddings) for name, path in SETS.items()}
+    held = [row for name, path in SETS.items() if name.startswith("heldout") for row in load(path)]
+    pooled = score(held, embeddings)
+    pooled["misses"] = []  # listed under their own sets
+    out["held-out, pooled"] = pooled
     if realtimeqa is not None and realtimeqa.is_dir():
         out.update(quiz_questions(realtimeqa, embeddings))
     return out
@@ -129,9 +139,11 @@ def table(result: dict[str, Any]) -> str:
                    f"{cells} | {topic} |")  # fmt: skip
     out += [
         "",
-        "fit: the classifier is fitted on it (in-sample). heldout: written with it, before the "
-        'router; measured once, then one cue bug it showed was fixed ("agreement" counted as '
-        "a comparison word). heldout2: written after that. rtqa: RealTimeQA quiz questions, all "
+        "fit, fit2: the classifier is fitted on them (in-sample; fit2 was written blind and "
+        "measured once as held-out first). heldout: written with fit, before the router; "
+        'measured once, then one cue bug it showed was fixed ("agreement" counted as a '
+        "comparison word). heldout2: written after that. heldout4: written blind, measured to "
+        "choose between three routers (see eval/README.md). rtqa: RealTimeQA quiz questions, all "
         "questions (question column: the share routed as one).",
     ]
     for name, s in result.items():

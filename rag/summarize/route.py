@@ -5,8 +5,9 @@ coverage", "tl;dr"), or asks what the coverage says about something ("what are t
 saying about the ukraine war"). Everything else goes to a small classifier: a logistic regression
 over the MiniLM vector of the message plus a handful of cue features (summary words, words for the
 articles, a factual question word first...). It was fitted by `python -m eval.fit_router` on
-eval/routing.jsonl; its weights are in rag/calibration/router.json. Without the MiniLM embedder
-(the fake one in tests) only the rules route, and anything they do not claim is a question.
+eval/routing.jsonl and eval/routing_more.jsonl; its weights are in rag/calibration/router.json.
+Without the MiniLM embedder (the fake one in tests) only the rules route, and anything they do
+not claim is a question.
 
 A topic is read from the words after the request: "summarise what the articles say about the
 Ukraine war" gives the topic "the Ukraine war". A summary request without one is an overview.
