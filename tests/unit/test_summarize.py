@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import Field
@@ -28,7 +27,7 @@ from rag.summarize.dates import find_dates
 from rag.summarize.pool import agglomerate, build_pool, trim
 from tests.checks import assert_quotes_exact
 from tests.conftest import SEEDS
-from tests.fakes import Broken
+from tests.fakes import Broken, TextVectors
 
 BOILERPLATE = ("Tesla", "NewJeans", "POCO", "Pope Francis", "Toyota", "MrBeast")
 
@@ -390,7 +389,7 @@ def test_trim_keeps_the_clause_with_the_anchor() -> None:
     assert "February 2022" in out and out.startswith("…") and len(out) <= 152
 
 
-class WordsEmbedding(Embeddings):
+class WordsEmbedding(TextVectors):
     """Bag of words hashed into 384 dimensions: texts that share words are close, as with a real
     embedder, so articles on one story cluster into one."""
 
@@ -399,12 +398,6 @@ class WordsEmbedding(Embeddings):
         for w in re.findall(r"[a-z]+", text.lower()):
             v[zlib.crc32(w.encode()) % 384] += 1.0
         return list(v / (np.linalg.norm(v) or 1.0))
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return [self._vec(t) for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        return self._vec(text)
 
 
 class PromptsChat(FakeChat):

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from langchain_core.embeddings import Embeddings
 from langchain_core.messages import BaseMessage
 from pydantic import PrivateAttr
 
@@ -25,6 +24,7 @@ from rag.schema import Article
 from rag.summarize import overview
 from rag.summarize.pool import Pool, build_pool, subset
 from rag.summarize.topic import CARRY, in_context, relevance
+from tests.fakes import TextVectors
 
 # One dimension per keyword (Russia and Russian alike), and a constant one so that no text is
 # the zero vector.
@@ -33,7 +33,7 @@ _DIMS = ("putin", "2000", "pyongyang", "kim", "2023", "russia", "cosmodrome", "a
 _ALIAS = {"russian": "russia"}
 
 
-class KeywordEmbeddings(Embeddings):
+class KeywordEmbeddings(TextVectors):
     def _vec(self, text: str) -> list[float]:
         v = np.zeros(len(_DIMS) + 1)
         v[-1] = 0.3
@@ -42,12 +42,6 @@ class KeywordEmbeddings(Embeddings):
             if word in _DIMS:
                 v[_DIMS.index(word)] = 1.0
         return list(v / np.linalg.norm(v))
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return [self._vec(t) for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        return self._vec(text)
 
 
 class Recorder(FakeChat):
