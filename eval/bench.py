@@ -93,8 +93,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument(
         "--repeats",
         type=int,
-        default=2,
-        help="embed: timed passes per embedder, alternating; fastest counts (2)",
+        default=3,
+        help="embed: timed passes per embedder, alternating; fastest counts, spread printed (3)",
     )
     p.add_argument("--sizes", default="100,1000,all", help="scale: store sizes (100,1000,all)")
     p.add_argument(

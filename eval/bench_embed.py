@@ -100,6 +100,10 @@ def rtqa_probes(gcs: Path) -> list[tuple[str, Scorer]]:
     ]
 
 
+def _spread(n: int, seconds: list[float]) -> str:
+    return f"{n / max(seconds):.1f}-{n / min(seconds):.1f}"
+
+
 def _recall_figure(name: str, plain: float | None, product: float | None) -> Figure:
     note = ""
     if plain is not None and product is not None:
@@ -115,16 +119,19 @@ def embed_section(b: Bench) -> dict[str, Any]:
     models = {"plain": b.plain_emb, "product": b.product_emb}
     for emb in models.values():  # load the weights (the int8 model is built once) off the clock
         emb.embed_documents(texts[:8])
-    best = dict.fromkeys(models, float("inf"))
+    passes: dict[str, list[float]] = {name: [] for name in models}
     vectors: dict[str, np.ndarray] = {}
     bar = tqdm(total=b.args.repeats * len(models), desc="embed", unit="pass")
     for _ in range(b.args.repeats):  # alternating passes, so a burst of load hits both
         for name, emb in models.items():
             t0 = time.perf_counter()
             vectors[name] = np.asarray(emb.embed_documents(texts), dtype=np.float64)
-            best[name] = min(best[name], time.perf_counter() - t0)
+            passes[name].append(time.perf_counter() - t0)
             bar.update()
     bar.close()
+    best = {name: min(times) for name, times in passes.items()}
+    # Each pass pair ran back to back, so its ratio is what a burst of load moves least.
+    ratios = [p / q for p, q in zip(passes["plain"], passes["product"], strict=True)]
     unit = {
         k: v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
         for k, v in vectors.items()
@@ -150,7 +157,10 @@ def embed_section(b: Bench) -> dict[str, Any]:
     plain_name = f"{plain_backend}{' (fp32)' if plain_backend == 'sentence-transformers' else ''}"
     lines = [
         f"{len(texts)} texts of ~{EMBED_CHARS:,} characters from {origin}; best of "
-        f"{b.args.repeats} passes each. Plain: {plain_name}; product: the "
+        f"{b.args.repeats} passes each (spread, chunks/s: plain "
+        f"{_spread(len(texts), passes['plain'])}, product {_spread(len(texts), passes['product'])}"
+        f"; ratio of each pass pair {min(ratios):.2f}-{max(ratios):.2f}). Plain: {plain_name}; "
+        "product: the "
         f"{b.seed_news.settings.embed.backend} backend. Cosine between the two embeddings of "
         f"each text: mean {cosine.mean():.4f}, min {cosine.min():.4f}.",
         "",
@@ -173,5 +183,7 @@ def embed_section(b: Bench) -> dict[str, Any]:
         "lines": lines,
         "texts": len(texts),
         "seconds": best,
+        "passes": passes,
+        "pair_ratios": ratios,
         "cosine": cos,
     }
