@@ -171,7 +171,7 @@ def quiet_chat() -> Any:
 
 def ingest_bar(desc: str, total: int | None) -> tuple[Any, Callable[[int, int | None, str], None]]:
     """A tqdm bar in articles and the product's ingest progress callback that feeds it (called
-    once per article read, with a count of files, so the bar counts the calls)."""
+    once per article read, with bytes read, so the bar counts the calls)."""
     from tqdm import tqdm
 
     bar = tqdm(total=total, desc=desc, unit="article", mininterval=0.5, leave=False)

@@ -19,8 +19,8 @@ from rag.answer import Answerer, History
 from rag.config import Settings
 from rag.embed import build_embeddings
 from rag.filters import Filters
-from rag.indexer import Indexer, Progress, count_inputs
-from rag.ingest import Rejected, article_from_text, prepare
+from rag.indexer import Indexer, Progress, ingest_paths
+from rag.ingest import Rejected, article_from_text
 from rag.llm import build_chat_model
 from rag.model_files import set_offline_env
 from rag.retrieve import Retriever
@@ -63,11 +63,11 @@ class NewsRAG:
     def ingest(
         self, paths: Sequence[str | Path] | str | Path, progress: Progress | None = None
     ) -> IngestReport:
-        """Add files and folders (recursively). Bad files go to `rejected`; nothing is raised."""
+        """Add files and folders (recursively). Bad files go to `rejected`; nothing is raised.
+        `progress(bytes read, bytes in all, source)` is called as each story is read."""
         if isinstance(paths, str | Path):
             paths = [paths]
-        items = prepare(list(paths), max_file_mb=self.settings.ingest.max_file_mb)
-        return Indexer(self.store, self.settings).ingest(items, progress, count_inputs(paths))
+        return ingest_paths(self.store, self.settings, paths, progress)
 
     def ingest_text(
         self,

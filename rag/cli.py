@@ -49,15 +49,18 @@ LISTED = 20  # rejected and duplicate files listed after an ingest
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from rag.indexer import Pace
+
     news = _news(args)
-    bar = tqdm(unit="file", desc="ingest", disable=args.quiet, mininterval=0.2)
-    seen = {"articles": 0, "shown": 0.0}
+    # Bytes, so the bar's rate and time left hold when the batch is one JSONL file of a year.
+    bar = tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc="ingest", disable=args.quiet)
+    seen = {"shown": 0.0}
+    pace = Pace()
 
     def progress(done: int, total: int | None, source: str) -> None:
         if total and bar.total != total and done <= total:
             bar.total = total
-        seen["articles"] += 1
-        bar.set_postfix_str(f"{seen['articles']} articles · {Path(source).name[:40]}", False)
+        bar.set_postfix_str(f"{pace.step(done, total)} · {Path(source).name[:40]}", False)
         # A JSONL file holds hundreds of articles: redraw on time, not only when a file ends.
         now = time.monotonic()
         if done != bar.n or now - seen["shown"] > 0.5:

@@ -7,6 +7,7 @@ one is replaced, no orphan chunks left), or new. Writes in batches so embedding 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -14,10 +15,10 @@ from typing import Any
 
 from rag.config import Settings
 from rag.ingest import (
-    SUPPORTED,
     Rejected,
     SignatureIndex,
     chunk_article,
+    input_bytes,
     prepare,
     signature,
     signature_from_str,
@@ -26,7 +27,36 @@ from rag.ingest import (
 from rag.schema import Article, Chunk, IngestReport, source_file
 from rag.store import NewsStore
 
-Progress = Callable[[int, int | None, str], None]  # (files done, files in all, current source)
+# (done, in all, source of the story just read): bytes of input when read from paths (a batch can
+# be one JSONL file of thousands of stories), else files.
+Progress = Callable[[int, int | None, str], None]
+
+
+class Pace:
+    """Stories read per second and the time left, for a progress line: the rate counts stories
+    (what a user thinks in), the time left comes from bytes (what the total is known in)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.start = clock()
+        self.articles = 0
+
+    def step(self, done: int, total: int | None) -> str:
+        self.articles += 1
+        elapsed = max(self.clock() - self.start, 1e-9)
+        noun = "article" if self.articles == 1 else "articles"
+        line = f"{self.articles} {noun}, {self.articles / elapsed:.1f}/s"
+        if total and 0 < done < total:
+            left = elapsed * (total - done) / done
+            line += f", about {_duration(left)} left"
+        return line
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def identity(url: str, source: str) -> str:
@@ -36,24 +66,6 @@ def identity(url: str, source: str) -> str:
 
 
 _BATCH_CHUNKS = 256
-
-
-def count_inputs(paths: Iterable[str | Path]) -> int:
-    """Files that prepare() will read (it skips hidden and unsupported files inside folders): the
-    progress bar's total, counted in files because a JSONL file holds many articles."""
-    n = 0
-    for p in map(Path, paths):
-        if p.is_dir():
-            n += sum(
-                1
-                for f in p.rglob("*")
-                if f.is_file()
-                and f.suffix.lower() in SUPPORTED
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
-        else:
-            n += 1
-    return n
 
 
 class Indexer:
@@ -76,6 +88,7 @@ class Indexer:
         items: Iterable[Article | Rejected],
         progress: Progress | None = None,
         total: int | None = None,
+        done: Callable[[], int] | None = None,
     ) -> IngestReport:
         report = IngestReport()
         self.store.repair()  # chunks left by an interrupted run go before anything else
@@ -93,7 +106,7 @@ class Indexer:
         for item in items:
             if progress:
                 files.add(source_file(item.source))
-                progress(len(files), total, item.source)
+                progress(done() if done else len(files), total, item.source)
             if isinstance(item, Rejected):
                 report.rejected.append((item.source, item.reason))
                 continue
@@ -177,5 +190,10 @@ def ingest_paths(
     progress: Progress | None = None,
 ) -> IngestReport:
     paths = list(paths)
-    items = prepare(paths, max_file_mb=settings.ingest.max_file_mb)
-    return Indexer(store, settings).ingest(items, progress, count_inputs(paths))
+    read = [0]
+
+    def meter(n: int) -> None:
+        read[0] += n
+
+    items = prepare(paths, max_file_mb=settings.ingest.max_file_mb, meter=meter)
+    return Indexer(store, settings).ingest(items, progress, input_bytes(paths), lambda: read[0])

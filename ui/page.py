@@ -20,6 +20,7 @@ import gradio as gr
 
 from rag import Answer, Filters, NewsRAG, Token
 from rag.answer import Answerer, QuestionError
+from rag.indexer import Pace
 from ui import render
 from ui.live import Step, live, status_line
 from ui.render import Turn
@@ -294,12 +295,13 @@ class Page:
                         staged[name] = stage / name
                         shutil.copyfile(path, staged[name])
                 if staged:
-                    total = len(staged)
-                    progress((0, total), desc="Reading")
+                    progress(0.0, desc="Reading")
+                    pace = Pace()
 
-                    def step(done: int, _total: int | None, source: str) -> None:
+                    def step(done: int, total: int | None, source: str) -> None:
                         name = Path(render.source_file(source)).name
-                        progress((min(done, total), total), desc=f"Reading {name}")
+                        share = min(done / total, 1.0) if total else 0.0
+                        progress(share, desc=f"Reading {name} · {pace.step(done, total)}")
 
                     report = self.news.ingest(list(staged.values()), progress=step)
                     self.news.retriever.warm()  # the next question need not rebuild BM25

@@ -17,7 +17,7 @@ from rag.ingest.dedup import (
     similarity,
 )
 from rag.ingest.htmlpage import Page, read_html
-from rag.ingest.load import SUPPORTED, decode, load_file, prepare, strip_markdown
+from rag.ingest.load import SUPPORTED, decode, input_bytes, load_file, prepare, strip_markdown
 from rag.ingest.meta import parse_date
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "clean",
     "clean_text",
     "decode",
+    "input_bytes",
     "load_file",
     "parse_date",
     "prepare",

@@ -7,9 +7,10 @@ and one plain sentence about the broken one, not a traceback.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +28,28 @@ _MB = 1024 * 1024
 _TEXT_KEYS = ("text", "content", "body", "article", "maintext", "full_text", "story")
 _DATE_KEYS = ("publish_date", "date", "published", "published_at", "publishedAt", "pubDate",
               "datePublished", "date_publish", "pub_date")  # fmt: skip
+
+Meter = Callable[[int], None]  # told the bytes of input read, as they are read
+
+
+def _unmetered(_: int) -> None:
+    pass
+
+
 _OUTLET_KEYS = ("outlet", "source", "sitename", "site_name", "site", "publisher")
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([\w.:-]+)""", re.I)
 
 
 def prepare(
-    paths: Iterable[str | Path], *, max_file_mb: float = 20.0
+    paths: Iterable[str | Path], *, max_file_mb: float = 20.0, meter: Meter = _unmetered
 ) -> Iterator[Article | Rejected]:
     """One Article per story (a JSON(L) file gives one per record) or a Rejected per bad input.
 
     Folders are walked recursively in name order, skipping hidden files and folders and files of
-    unsupported types; a file named explicitly with an unsupported type is rejected.
+    unsupported types; a file named explicitly with an unsupported type is rejected. `meter` is
+    told each file's bytes (a JSONL file's line by line) before the stories read from them, so
+    against `input_bytes(paths)` it gives progress and time left even when the whole batch is one
+    large JSONL file.
     """
     for given in paths:
         path = Path(given)
@@ -47,9 +59,9 @@ def prepare(
                 kinds = ", ".join(sorted(SUPPORTED))
                 yield Rejected(str(given), f"no supported files ({kinds}) in this folder")
             for file in files:
-                yield from load_file(file, max_file_mb=max_file_mb)
+                yield from load_file(file, max_file_mb=max_file_mb, meter=meter)
         elif path.exists():
-            yield from load_file(path, max_file_mb=max_file_mb)
+            yield from load_file(path, max_file_mb=max_file_mb, meter=meter)
         else:
             yield Rejected(str(given), "file or folder not found")
 
@@ -68,7 +80,21 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield entry
 
 
-def load_file(path: Path, *, max_file_mb: float = 20.0) -> Iterator[Article | Rejected]:
+def input_bytes(paths: Iterable[str | Path]) -> int:
+    """Bytes of the files prepare() will read (it skips hidden and unsupported files inside
+    folders, and reads nothing of an explicitly named unsupported file): a progress total."""
+    total = 0
+    for p in map(Path, paths):
+        files = _walk(p) if p.is_dir() else [p] if p.suffix.lower() in SUPPORTED else []
+        for f in files:
+            with contextlib.suppress(OSError):  # gone or unreadable: prepare() rejects it
+                total += f.stat().st_size
+    return total
+
+
+def load_file(
+    path: Path, *, max_file_mb: float = 20.0, meter: Meter = _unmetered
+) -> Iterator[Article | Rejected]:
     source = str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
@@ -77,11 +103,12 @@ def load_file(path: Path, *, max_file_mb: float = 20.0) -> Iterator[Article | Re
     if suffix in JSONL_SUFFIXES and _line_oriented(path):
         # A JSONL file is a batch: a dump of thousands of articles is normal, so the limit
         # applies to each record and the file is read a line at a time, not held whole.
-        yield from _jsonl_file(path, max_file_mb)
+        yield from _jsonl_file(path, max_file_mb, meter)
         return
     try:
         size = path.stat().st_size
         if size > max_file_mb * _MB:
+            meter(size)
             yield Rejected(
                 source,
                 f"file is {size / _MB:.1f} MB, over the {max_file_mb:g} MB limit "
@@ -92,6 +119,7 @@ def load_file(path: Path, *, max_file_mb: float = 20.0) -> Iterator[Article | Re
     except OSError as exc:
         yield Rejected(source, f"cannot read the file ({exc.strerror or exc})")
         return
+    meter(len(data))
     text = decode(data, html=suffix in HTML_SUFFIXES)
     if isinstance(text, Rejected):
         yield Rejected(source, text.reason)
@@ -210,7 +238,7 @@ def _line_oriented(path: Path) -> bool:
     return not head.startswith(wide) and not isinstance(decode(head), Rejected)
 
 
-def _jsonl_file(path: Path, max_record_mb: float) -> Iterator[Article | Rejected]:
+def _jsonl_file(path: Path, max_record_mb: float, meter: Meter) -> Iterator[Article | Rejected]:
     source = str(path)
     try:
         f = path.open("rb")
@@ -220,6 +248,7 @@ def _jsonl_file(path: Path, max_record_mb: float) -> Iterator[Article | Rejected
     with f:
         first = True
         for n, raw in enumerate(f, 1):
+            meter(len(raw))
             if first:  # a BOM can only open the file
                 raw, first = raw.removeprefix(codecs.BOM_UTF8), False
             where = f"{source}#line{n}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rag import NewsRAG
 from rag.config import settings_for
+from rag.indexer import Pace
 from tests.conftest import ROOT, SEEDS
 
 STORY = (
@@ -98,10 +99,37 @@ def test_same_url_in_another_file_is_a_new_version(tmp_path: Path) -> None:
     consistent(n)
 
 
-def test_progress_counts_files(tmp_path: Path) -> None:
+def test_progress_counts_bytes_read_against_the_inputs_size(tmp_path: Path) -> None:
     seen: list[tuple[int, int | None]] = []
     news(tmp_path / "s").ingest([SEEDS], progress=lambda d, t, s: seen.append((d, t)))
-    assert seen[-1] == (5, 5)
+    size = sum(f.stat().st_size for f in SEEDS.iterdir() if not f.name.startswith("."))
+    assert len(seen) == 5 and seen[-1] == (size, size)
+
+
+def test_progress_moves_within_one_jsonl_file(tmp_path: Path) -> None:
+    # A year of news can be one JSONL file: progress (and so the time left) must move with each
+    # record, and end exactly at the file's size, skipped lines included.
+    lines = [json.dumps({"title": f"Story {i}", "text": STORY.replace("Port Elm", f"Town{i}")})
+             for i in range(6)]  # fmt: skip
+    dump = tmp_path / "dump.jsonl"
+    dump.write_text("\n".join(lines[:3] + ["", "{not json"] + lines[3:]) + "\n")
+    seen: list[tuple[int, int | None]] = []
+    news(tmp_path / "s").ingest([dump], progress=lambda d, t, s: seen.append((d, t)))
+    done = [d for d, _ in seen]
+    assert len(seen) == 7 and done == sorted(done) and len(set(done)) == 7
+    assert seen[-1] == (dump.stat().st_size, dump.stat().st_size)
+
+
+def test_pace_gives_rate_and_time_left() -> None:
+    now = [100.0]
+    pace = Pace(clock=lambda: now[0])
+    now[0] = 110.0
+    assert pace.step(250, 1000) == "1 article, 0.1/s, about 30 s left"
+    for _ in range(19):
+        pace.step(300, 1000)
+    now[0] = 220.0
+    assert pace.step(500, 1000) == "21 articles, 0.2/s, about 2 min left"
+    assert pace.step(1000, 1000) == "22 articles, 0.2/s"  # done: no time left shown
 
 
 def test_kill_9_during_ingest_then_rerun_is_consistent(tmp_path: Path) -> None:
@@ -129,7 +157,7 @@ def test_kill_9_during_ingest_then_rerun_is_consistent(tmp_path: Path) -> None:
         if not ch:
             break
         buf += ch
-        if b"/400" in buf[-40:] and any(f" {k}/400".encode() in buf[-40:] for k in range(120, 300)):
+        if any(f" {k} articles".encode() in buf[-80:] for k in range(120, 300)):
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait()
