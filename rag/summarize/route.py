@@ -179,23 +179,58 @@ _AFTER = re.compile(
 )
 # The corpus word may carry a possessive and a noun of opinion: "the articles' take on the op-ed",
 # "the media's view of the summit" name the op-ed and the summit.
+# Topic reading only (the cues above keep their fitted definitions): more ways to name the set
+# ("these pieces", "what they say", "the stuff about X", "the articles I uploaded").
+_SET = rf"(?:{_CORPUS}|pieces|items|links|clips|ev(?:e)?rything|whatever|they|people)"
+_BY_USER = (
+    r"(?:\s+(?:that\s+|which\s+)?(?:i|we)(?:'ve|\s+have|\s+just)?\s+(?:uploaded|pasted|added|"
+    r"sent|shared|gave you|dropped(?: in)?|selected|put in)\b"
+    r"(?:\s+(?:today|here|earlier|above|so far))?)?"
+)
+_TOPIC_PREP = rf"(?:{_PREP}|abt|across|throughout)"
 _LEAD = [
     re.compile(r"^[\s,:;-]*(?:(?:me|us|it all|it|them|up|please|quickly|briefly)\s+)*", re.I),
-    re.compile(rf"^{_PREP}\s+", re.I),
+    re.compile(rf"^{_TOPIC_PREP}\s+", re.I),
     re.compile(
         rf"^(?:what\s+|everything\s+|all\s+(?:that\s+)?)?(?:the\s+|all\s+(?:of\s+)?the\s+|these\s+|those\s+|"
-        rf"this\s+|different\s+)?(?:{_CORPUS}|everything)\b(?:'s?)?\s*(?:(?:\w+\s+)?(?:{_VERB}|have|"
-        rf"has|covering|cover|take|takes|view|views|angle|spin)\b\s*)?(?:{_PREP}\s+)?",
+        rf"this\s+|different\s+)?{_SET}\b(?:'s?)?{_BY_USER}\s*(?:(?:\w+\s+)?(?:{_VERB}|have|"
+        rf"has|covering|cover|take|takes|view|views|angle|spin)\b\s*)?(?:{_TOPIC_PREP}\s+)?",
         re.I,
     ),
+    # "the stuff about X", "the bits on X": X.
+    re.compile(
+        rf"^(?:the\s+)?(?:stuff|bits?|parts?|things?|info|details?|news)\s+{_TOPIC_PREP}\s+", re.I
+    ),
 ]
+# What follows the topic and is not part of it: a format ("in 3 bullet points"), or the user's own
+# clause ("the royal divorce, i only care about that", "the whole thing so i'm not lost").
+_CUT = re.compile(
+    r"\s+in\s+(?:a few\s+|a\s+|\d+\s+|one\s+|two\s+|three\s+|four\s+|five\s+)?"
+    r"(?:short\s+|simple\s+|plain\s+)?"
+    r"(?:sentences?|bullets?|bullet points?|words|lines?|paragraphs?|points|english|terms)\b.*$"
+    r"|\s*,\s*(?:i|we|so|like|because|since|as|but|and|thanks?|cheers|in short|in brief|"
+    r"briefly)\b.*$"
+    r"|\s+(?:so|because|since|cause|cuz|coz)\s+(?:i|i'm|we|that)\b.*$"
+    r"|\s+(?:tbh|thx|ty|imo)\b.*$",
+    re.I,
+)
+# A topic given as a pronoun points back: "i only care about the ceasefire talks, summarise what
+# the reports say on that" is about the ceasefire talks.
+_PRONOUN = re.compile(r"^(?:that|this|it|them|those|these|that part|this part|that one)$", re.I)
+_EARLIER = re.compile(
+    r"^\W*((?:the\s+)?[\w'-]+(?:\s+[\w'-]+){0,5}?)\s+is\s+"
+    r"(?:all|what|the (?:only )?(?:thing|part))\b"
+    r"|\b(?:about|on|in|regarding|abt)\s+((?:the\s+)?[\w'-]+(?:\s+[\w'-]+){0,5})",
+    re.I,
+)
 _TAIL = re.compile(
     r"(?:[\s?.!,]|\bplease\b|\bpls\b|\bfor (?:me|us)\b|\bthanks?(?: you)?\b)+$", re.I
 )
 _GENERIC = re.compile(
     rf"^(?:{_SCOPE}|here|now|so far|today|then|again|all this|what happened|the events|events|"
     r"what's this all about|this all|me|us|all of (?:it|this|that|them|these|those)|the lot|"
-    r"the whole thing)?$",
+    rf"the whole thing|(?:in )?a nutshell|(?:the )?(?:main|key) points|ev(?:e)?rything|"
+    rf"{_SUMMARY})?$",
     re.I,
 )
 
@@ -206,15 +241,19 @@ def read_topic(message: str) -> str | None:
     found = _AFTER.search(text)
     if found is None:
         return None
-    rest = _TAIL.sub("", text[found.end() :])
+    rest = _TAIL.sub("", _CUT.sub("", text[found.end() :]))
     for _ in range(3):  # "the coverage of what the sources say about X": peel each layer
         before = rest
         for rx in _LEAD:
             rest = rx.sub("", rest, count=1)
         if rest == before:
             break
-    rest = _TAIL.sub("", rest).strip()
-    if not rest or _GENERIC.match(rest) or len(rest) > 120:
+    rest = _TAIL.sub("", _CUT.sub("", rest)).strip()
+    if _PRONOUN.match(rest):
+        earlier = _EARLIER.search(_CUT.sub("", text[: found.start()]))
+        named = earlier and (earlier.group(1) or earlier.group(2))
+        rest = _TAIL.sub("", _CUT.sub("", named)).strip() if named else ""
+    if not rest or _GENERIC.match(rest) or _PRONOUN.match(rest) or len(rest) > 120:
         return None
     return rest
 

@@ -78,6 +78,20 @@ def test_rules_route_the_clear_cases_without_the_classifier(
         # The whole set named in other words is an overview, not a topic called "all of it".
         ("Summarise all of it", None),
         ("sum up the whole thing please", None),
+        # The set named by who gave it, in a format, or as a pronoun: still the whole set.
+        ("can you give me a quick summary of the stories we shared earlier?", None),
+        ("recap all of the pieces in four bullet points", None),
+        ("tl;dr of whatever i sent, in a nutshell", None),
+        # The topic without the words around it.
+        ("sum up what they're saying abt the heatwave", "the heatwave"),
+        ("summarise the bits on the port strike in two sentences", "the port strike"),
+        ("recap the news on the rail merger so I can brief my boss", "the rail merger"),
+        ("summarize the coverage of the flood, i only need that", "the flood"),
+        (
+            "the budget vote is all i care about, can you summarise what the papers say on it",
+            "the budget vote",
+        ),
+        ("summarise the reports on the fire in one of the towers", "the fire in one of the towers"),
     ],
 )
 def test_topic_is_read_in_the_users_words(message: str, topic: str | None) -> None:
