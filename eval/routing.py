@@ -27,12 +27,13 @@ SETS = {
     "heldout2": ROOT / "eval" / "routing_heldout2.jsonl",
     "fit2": ROOT / "eval" / "routing_more.jsonl",
     "heldout4": ROOT / "eval" / "routing_heldout4.jsonl",
-    "heldout5": ROOT / "eval" / "routing_heldout5.jsonl",
+    "fit3": ROOT / "eval" / "routing_fit3.jsonl",
+    "heldout6": ROOT / "eval" / "routing_heldout6.jsonl",
 }
 TARGET = 0.95  # issue 16: precision and recall of summary routing, each
 # What tests/unit/test_route.py holds the pooled held-out sets to: the level measured (precision
-# 0.973, recall 0.883 on 320 messages, heldout5 written blind and added), not the target, which
-# blind sets show is not met.
+# 0.973, recall 0.890 on 320 messages with heldout6, written blind), not the target, which blind
+# sets show is not met.
 FLOOR = 0.88
 
 
@@ -144,8 +145,9 @@ def table(result: dict[str, Any]) -> str:
         "measured once as held-out first). heldout: written with fit, before the router; "
         'measured once, then one cue bug it showed was fixed ("agreement" counted as a '
         "comparison word). heldout2: written after that. heldout4: written blind, measured to "
-        "choose between three routers (see eval/README.md). heldout5: written blind, measured "
-        "once. rtqa: RealTimeQA quiz questions, all "
+        "choose between three routers (see eval/README.md). fit3: written blind, measured once "
+        "as heldout5, then fitted on. heldout6: written blind, measured once. rtqa: RealTimeQA "
+        "quiz questions, all "
         "questions (question column: the share routed as one).",
     ]
     for name, s in result.items():

@@ -5,7 +5,8 @@ coverage", "tl;dr"), or asks what the coverage says about something ("what are t
 saying about the ukraine war"). Everything else goes to a small classifier: a logistic regression
 over the MiniLM vector of the message plus a handful of cue features (summary words, words for the
 articles, a factual question word first...). It was fitted by `python -m eval.fit_router` on
-eval/routing.jsonl and eval/routing_more.jsonl; its weights are in rag/calibration/router.json.
+eval/routing.jsonl, routing_more.jsonl and routing_fit3.jsonl; its weights are in
+rag/calibration/router.json.
 Without the MiniLM embedder (the fake one in tests) only the rules route, and anything they do
 not claim is a question.
 
@@ -60,17 +61,21 @@ _SUMMARY = (
     r"(?:summ?[ae]ri[sz]\w*|summary|summaries|sum (?:it |this |them |everything )?(?:all )?up|"
     r"recap\w*|overview|run-?down|gist|tl;?dr|brief me|briefing|catch (?:me|us) up|"
     r"up to speed|fill (?:me|us) in|highlights|takeaways?|nutshell|big picture|short version|"
-    r"main story|break (?:it )?down|pull together|what'?s going on|what happened(?=\W*$))"
+    r"main story|break (?:it )?down|pull together|what'?s going on|what happened(?=\W*$)|"
+    r"condens\w*|distil\w*|digest|boil (?:it |this |them |everything )?(?:all )?down|"
+    r"(?:key|main) (?:points|takeaways)|bullet ?points?|bullets|upshot|walk (?:me|us) through)"
 )
 _TIMELINE = (
     r"(?:time ?lines?|chronolog\w*|sequence of (?:events|what happened)|order of events|"
     r"key dates|what happened when|in (?:chronological )?order|step by step|day by day|unfold\w*|"
-    r"what came (?:after|next)|happened first)"
+    r"what came (?:after|next)|happened first|evolv\w*|develop(?:ed)? over|trac(?:e|ed|ing)\b|"
+    r"(?:led|lead|leading) up to)"
 )
 _COMPARE = (
     r"(?:disagree\w*|agree (?:with|on)\b|differ(?:s|ed)?\b|differently|difference\w*|"
     r"contradict\w*|diverg\w*|compare\b|comparison|conflict(?:s|ing)?\b|discrepan\w*|"
-    r"consistent|inconsisten\w*|frame|who reported what|who said what|reported which|say what)"
+    r"consistent|inconsisten\w*|frame|who reported what|who said what|reported which|say what|"
+    r"contrast\w*|angles?\b|bias\w*|spin\b|side by side|same thing|consensus|all agree)"
 )
 _FACT_START = (
     r"^(?:who|whom|whose|when|where|why|which|how (?:many|much|long|old|far|often|did|does)|"
@@ -86,7 +91,9 @@ def normalize(message: str) -> str:
     t = " ".join(str(message or "").replace("’", "'").replace("‘", "'").lower().split())
     for short, full in ((r"\bu\b", "you"), (r"\b(?:pls|plz|pleas)\b", "please"),
                         (r"\bthru\b", "through"), (r"\btl;? ?dr\b", "tl;dr"),
-                        (r"\bwhats\b", "what's"), (r"\bi dont\b", "i don't")):  # fmt: skip
+                        (r"\bwhats\b", "what's"), (r"\bi dont\b", "i don't"),
+                        (r"\bwat\b", "what"), (r"\babt\b", "about"), (r"\bteh\b", "the"),
+                        (r"^r\b", "are"), (r"\bur\b", "your")):  # fmt: skip
         t = re.sub(short, full, t)
     return t
 
