@@ -92,6 +92,15 @@ def test_rules_route_the_clear_cases_without_the_classifier(
             "the budget vote",
         ),
         ("summarise the reports on the fire in one of the towers", "the fire in one of the towers"),
+        # The material named by when or how it came, and formats after a comma or "into".
+        ("digest of this morning's uploads, two paragraphs", None),
+        ("upshot of the whole collection of documents we provided yesterday?", None),
+        ("rundown on the tram strike, 4 lines, fast", "the tram strike"),
+        ("condense the material on the mayor's budget into 3 lines", "the mayor's budget"),
+        ("recap the key findings about the malaria vaccine for me", "the malaria vaccine"),
+        # The topic said before the request.
+        ("so whats up with the stadium deal, sum it up", "the stadium deal"),
+        ("what say the papers about the dock strike?", "the dock strike"),
     ],
 )
 def test_topic_is_read_in_the_users_words(message: str, topic: str | None) -> None:
