@@ -148,8 +148,8 @@ def table(result: dict[str, Any]) -> str:
         'measured once, then one cue bug it showed was fixed ("agreement" counted as a '
         "comparison word). heldout2: written after that. heldout4: written blind, measured to "
         "choose between three routers (see eval/README.md). fit3: written blind, measured once "
-        "as heldout5, then fitted on. heldout6-8: written blind, each measured once before the "
-        "topic reading changed after it (see eval/README.md). rtqa: RealTimeQA "
+        "as heldout5, then fitted on. heldout6-8: written blind, each measured once (the topic "
+        "reading was changed after heldout6 and heldout7; see eval/README.md). rtqa: RealTimeQA "
         "quiz questions, all "
         "questions (question column: the share routed as one).",
     ]
