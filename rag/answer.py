@@ -284,12 +284,20 @@ def short(text: str, limit: int = 160) -> str:
 def unsupported_reason(draft: str, verified: Verified) -> str:
     """Why a draft failed the citation check, naming what no passage supports, as written."""
     plain = strip_markers(draft)
-    named: list[str] = []
+    spans: set[tuple[int, int]] = set()
     for check in verified.checks:
         for term in check.missing:
             found = re.search(rf"\b{re.escape(term)}\b", plain, re.IGNORECASE)
-            if found and found.group() not in named:
-                named.append(found.group())
+            if found:
+                spans.add(found.span())
+    # In the draft's order, and a name's parts as one: "Vladimir Putin", not "Putin, Vladimir".
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and not plain[merged[-1][1] : a].strip():
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    named = list(dict.fromkeys(plain[a:b] for a, b in merged))
     if named:
         return f"The answer named {', '.join(named[:3])}, which no passage supports."
     return f"No passage supports the draft answer {short(plain)}."

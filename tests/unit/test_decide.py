@@ -10,7 +10,7 @@ import pytest
 
 from eval.rtqa_stages import risk_coverage, stage_flags, stage_summary
 from rag.calibration import fit
-from rag.cite import SentenceCheck, Verified
+from rag.cite import SentenceCheck, Verified, strip_markers
 from rag.decide import (
     CALIBRATION,
     FEATURES,
@@ -209,3 +209,13 @@ def test_fit_reads_seed_rows_as_tuning_data(tmp_path: Path) -> None:
         ("product", True, "seed"),
         ("product-xweek", False, "seed"),
     ]
+
+
+def test_the_reason_names_unsupported_words_in_the_drafts_order_a_name_as_one() -> None:
+    from rag.answer import unsupported_reason
+
+    draft = "Kim Jong Un gave Vladimir Putin two Pungsan dogs [1]."
+    missing = ["Pungsan", "Putin", "Vladimir"]
+    check = SentenceCheck(strip_markers(draft), [1], 0.3, False, missing=missing)
+    reason = unsupported_reason(draft, Verified("", [], True, [check], []))
+    assert reason == "The answer named Vladimir Putin, Pungsan, which no passage supports."
