@@ -26,8 +26,8 @@ from rag.model_files import set_offline_env
 from rag.retrieve import Retriever
 from rag.schema import Answer, Article, IngestReport, Token
 from rag.store import NewsStore
+from rag.summarize import Form, Summarizer, route
 from rag.summarize import Progress as SummaryProgress
-from rag.summarize import Summarizer, route
 
 if TYPE_CHECKING:
     from rag.chains import NewsRetriever, NewsRunnable
@@ -115,7 +115,7 @@ class NewsRAG:
         found = route(question, self.embeddings)
         if found is not None:
             yield from self.summarize_stream(
-                found.kind, found.topic, filters, progress, question=question
+                found.kind, found.topic, filters, progress, question=question, form=found.form
             )
             return
         yield from self.answerer.stream(question, history, filters)
@@ -141,12 +141,15 @@ class NewsRAG:
         progress: SummaryProgress | None = None,
         *,
         question: str | None = None,
+        form: Form | None = None,
     ) -> Iterator[Token | Answer]:
         """kind: overview | timeline | compare | article (filters.article_ids = one id).
         `topic` (overview only): a summary of the passages on it, from every article that has
         one; "The articles say nothing about <topic>." when none has.
+        `form` (overview only): the shape asked for, e.g. `Form(bullets=3)`; `read_form("in 3
+        bullets")` reads one from a message, as the chat does.
         Token events while the model writes, then the verified, cited summary (always last)."""
-        yield from self.summarizer.stream(kind, filters, progress, question, topic)
+        yield from self.summarizer.stream(kind, filters, progress, question, topic, form)
 
     def summarize(
         self,
@@ -154,10 +157,12 @@ class NewsRAG:
         topic: str | None = None,
         filters: Filters | None = None,
         progress: SummaryProgress | None = None,
+        *,
+        form: Form | None = None,
     ) -> Answer:
-        """A cited summary of the articles in scope (of one topic, when given);
-        `progress(done, total, stage)`."""
-        return _last_answer(self.summarize_stream(kind, topic, filters, progress))
+        """A cited summary of the articles in scope (of one topic, when given; in the shape
+        asked for, when `form` is given); `progress(done, total, stage)`."""
+        return _last_answer(self.summarize_stream(kind, topic, filters, progress, form=form))
 
     # -- LangChain (rag.chains) ------------------------------------------------------------------
 

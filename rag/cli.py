@@ -157,6 +157,18 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     if args.topic is not None and not args.topic.strip():
         print("newsrag summarize: --topic needs some words", file=sys.stderr)
         return 2
+    form = None
+    if args.bullets is not None or args.sentences is not None:
+        from rag.summarize import Form
+        from rag.summarize.form import MAX_ITEMS
+
+        if args.kind != "overview" or None not in (args.bullets, args.sentences):
+            print("newsrag summarize: --bullets or --sentences, for an overview", file=sys.stderr)
+            return 2
+        if not 1 <= (args.bullets if args.bullets is not None else args.sentences) <= MAX_ITEMS:
+            print(f"newsrag summarize: give 1 to {MAX_ITEMS} bullets or sentences", file=sys.stderr)
+            return 2
+        form = Form(args.bullets, args.sentences)
     news = _news(args)
     bar = tqdm(desc=args.topic or args.kind, unit="step", disable=args.json or None, leave=False)
 
@@ -166,7 +178,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         bar.set_postfix_str(stage[:40], refresh=True)
 
     final: Answer | None = None
-    events = news.summarize_stream(args.kind, args.topic, filters=_filters(args), progress=progress)
+    events = news.summarize_stream(
+        args.kind, args.topic, filters=_filters(args), progress=progress, form=form
+    )
     for event in events:
         if isinstance(event, Answer):
             final = event
@@ -325,6 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind", choices=["overview", "timeline", "compare", "article"], default="overview"
     )
     sp.add_argument("--topic", help='only the passages on this topic, e.g. "the Ukraine war"')
+    sp.add_argument("--bullets", type=int, metavar="N", help="an overview of N bullet points")
+    sp.add_argument("--sentences", type=int, metavar="N", help="an overview of N sentences")
     scope(sp)
     sp.set_defaults(func=cmd_summarize)
 

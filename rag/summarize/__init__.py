@@ -28,10 +28,11 @@ from rag.store import NewsStore
 from rag.summarize import compare, guide, overview, timeline
 from rag.summarize.base import KINDS, TITLES, Kind, Progress, Writer, finish
 from rag.summarize.context import Context
+from rag.summarize.form import Form, read_form
 from rag.summarize.route import Route, route
 from rag.summarize.topic import run as summarize_topic
 
-__all__ = ["KINDS", "Kind", "Progress", "Route", "Summarizer", "route"]
+__all__ = ["KINDS", "Form", "Kind", "Progress", "Route", "Summarizer", "read_form", "route"]
 
 _CALLS: dict[str, int] = {
     "overview": overview.MAX_CALLS,
@@ -67,9 +68,11 @@ class Summarizer:
         progress: Progress | None = None,
         question: str | None = None,
         topic: str | None = None,
+        form: Form | None = None,
     ) -> Iterator[Token | Answer]:
         """Token events while the model writes, then the verified summary (always last).
-        `topic`: an overview of only the passages on it (kind "overview")."""
+        `topic`: an overview of only the passages on it (kind "overview"). `form`: the shape
+        asked for, "in 3 bullets" (kind "overview"; rag.summarize.form)."""
         if kind not in KINDS:
             raise ValueError(f"unknown summary kind {kind!r}; choose from {', '.join(KINDS)}")
         if kind == "article" and (filters is None or len(filters.article_ids) != 1):
@@ -79,6 +82,8 @@ class Summarizer:
         topic = " ".join((topic or "").split())[:200] or None
         if topic and kind != "overview":
             raise ValueError("a topic summary is an overview: use kind 'overview' with a topic")
+        if form is not None and kind != "overview":
+            raise ValueError("only an overview takes a form (bullets or sentences)")
         t0 = time.perf_counter()
         title = question or (f"What the articles say about {topic}" if topic else TITLES[kind])
         scope = self._articles(filters)
@@ -89,16 +94,16 @@ class Summarizer:
         ctx = Context(
             self.settings, self.embeddings, self.checker, writer, self.store, title, t0, progress
         )
-        answer = yield from self._run(kind, ctx, scope, topic)
+        answer = yield from self._run(kind, ctx, scope, topic, form)
         yield answer
 
     def _run(
-        self, kind: str, ctx: Context, scope: list[Article], topic: str | None
+        self, kind: str, ctx: Context, scope: list[Article], topic: str | None, form: Form | None
     ) -> Generator[Token, None, Answer]:
         if topic:
-            return (yield from summarize_topic(ctx, scope, topic))
+            return (yield from summarize_topic(ctx, scope, topic, form))
         if kind == "overview":
-            return (yield from overview.run(ctx, scope))
+            return (yield from overview.run(ctx, scope, form=form))
         if kind == "timeline":
             return timeline.run(ctx, scope)
         if kind == "compare":

@@ -33,6 +33,7 @@ from rag.labels import article_label
 from rag.schema import Answer, Article, Token
 from rag.summarize.base import Line, Row, finish, quoted, verify
 from rag.summarize.context import Context
+from rag.summarize.form import Form, shape
 from rag.summarize.lead import lede
 from rag.summarize.pool import Pool, Sent, agglomerate, build_pool, centered, mmr, trim, unit
 
@@ -43,6 +44,7 @@ COVERED = 0.45  # centred cosine at which a facet's sentence covers another
 EVIDENCE_PER_FACET = 3
 MAX_ANGLE_ARTICLES = 6  # "what each source adds" only for stories told by a few articles
 MAX_OTHER = 8  # stories without a model call, listed by their lead
+PARAGRAPH = 5  # sentences (model calls) of an overview asked for as one paragraph
 
 
 @dataclass
@@ -229,10 +231,13 @@ def run(
     covers: str = "",
     focus: np.ndarray | None = None,
     topic_weight: float = 0.0,
+    form: Form | None = None,
 ) -> Generator[Token, None, Answer]:
     """The overview of `articles`. A topic summary passes `pool`, only the sentences on the
     topic, `covers`, what they are (the note's first words), and `focus` and `topic_weight`:
-    each sentence's relevance to the topic and how much the choice leans on it (consensus)."""
+    each sentence's relevance to the topic and how much the choice leans on it (consensus).
+    `form`: the shape the user asked for (rag.summarize.form): that many bullets or sentences,
+    one model call each, and nothing around them."""
     ctx.step(0, 3, "reading the articles")
     pool = build_pool(articles, ctx.embeddings) if pool is None else pool
     ctx.step(1, 3, "grouping the articles into stories")
@@ -243,7 +248,7 @@ def run(
         for k, g in enumerate(groups)
     ]
     overview_size(found)
-    allocate(found, MAX_CALLS)
+    allocate(found, MAX_CALLS if form is None else min(MAX_CALLS, form.items or PARAGRAPH))
     for s in found:
         s.reps, s.facets = consensus(pool, s.idx, s.quota, focus, topic_weight)
     lead = _open_with_lead(pool, found) if focus is None else None  # not in a topic summary
@@ -253,6 +258,7 @@ def run(
     prepared = time.perf_counter()
 
     rows: list[Row] = []
+    shaped: list[Line] = []  # the lines of a summary in the shape asked for
     dropped: list[str] = []
     covered = [s for s in found if s.facets]
     multi = len(found) > 1
@@ -267,6 +273,9 @@ def run(
             lines = yield from _facet_lines(ctx, pool, facet, dropped, prompt)
             para += [x for x in lines if not _repeats(x, para)]
             used.update(facet.all)
+        if form is not None:
+            shaped += [x for x in para if not _repeats(x, shaped)]
+            continue
         if multi:
             rows.append(f"**{k + 1}. {_headline(story)}** ({_count(story.articles)})")
         rows.append(para)
@@ -281,7 +290,9 @@ def run(
                 body = quoted(sent, trim(sent.text, limit=220))
                 rows.append(Line(body, [sent], f"- **{_outlet(sent)}**: "))
         rows.append("")
-    rest = [s for s in found if not s.facets]
+    if form is not None:
+        rows = shape(shaped, form)
+    rest = [s for s in found if not s.facets] if form is None else []
     if rest:
         rows.append("Other stories in scope:")
     for story in rest[:MAX_OTHER]:
@@ -292,7 +303,7 @@ def run(
     while rows and rows[-1] == "":
         rows.pop()
     ctx.step(total, total, "done")
-    note = _note(found, covers)
+    note = _note(found, covers, form)
     return finish(ctx.question, rows, ctx.t0, prepared, ctx.writer, note, dropped)
 
 
@@ -375,13 +386,17 @@ def _count(articles: list[Article]) -> str:
     return f"{n} article{'s' * (n != 1)}, {m} outlet{'s' * (m != 1)}"
 
 
-def _note(found: list[Story], covers: str = "") -> str:
+def _note(found: list[Story], covers: str = "", form: Form | None = None) -> str:
     n = sum(len(s.articles) for s in found)
     note = covers or f"Covers all {n} article{'s' * (n != 1)} in scope"
     if len(found) > 1:
         note += f", grouped into {len(found)} stories"
     left = [s for s in found if not s.facets]
-    if left:
+    if form is not None:
+        note += f"; {form.describe()}"
+        if left:
+            note += f"; {len(left)} smaller stor{'ies' if len(left) != 1 else 'y'} left out"
+    elif left:
         shown = min(len(left), MAX_OTHER)
         note += (
             f"; {len(found) - len(left)} are summarised, {shown} more are listed by their lead"

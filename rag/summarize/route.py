@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -27,6 +27,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from rag.summarize.base import Kind
+from rag.summarize.form import Form, read_form, without_form
 from rag.summarize.topic_reader import read_topic
 from rag.summarize.words import (
     COMPARE,
@@ -49,10 +50,12 @@ CLASSES = ("summary", "timeline", "compare", "question")
 
 @dataclass(frozen=True)
 class Route:
-    """A summary request: its kind, and for a topic summary (kind "overview") the topic."""
+    """A summary request: its kind, for a topic summary (kind "overview") the topic, and the
+    shape asked for ("in 3 bullets"; overviews only)."""
 
     kind: Kind
     topic: str | None = None
+    form: Form | None = None
 
     @property
     def label(self) -> Label:
@@ -195,7 +198,8 @@ def route_many(messages: list[str], embeddings: Embeddings | None = None) -> lis
     out: list[Route | Literal[False] | None] = []
     for m in messages:
         q = normalize(m)
-        out.append(None if not q or len(q) > 300 else rule(q, m))
+        # "recap the coverage in 3 bullets" is as clear a request as "recap the coverage"
+        out.append(None if not q or len(q) > 300 else rule(without_form(q), m))
     todo = [i for i, r in enumerate(out) if r is False]
     model = classifier() if todo and has_minilm(embeddings) else None
     if model is not None and embeddings is not None:
@@ -204,7 +208,10 @@ def route_many(messages: list[str], embeddings: Embeddings | None = None) -> lis
         for i, p, text in zip(todo, probs, texts, strict=True):
             cls = CLASSES[int(np.argmax(p))]
             out[i] = _as_route(cls if _may_be_summary(text) else "question", messages[i])
-    return [None if r is False else r for r in out]
+    return [
+        None if not r else replace(r, form=read_form(m)) if r.kind == "overview" else r
+        for r, m in zip(out, messages, strict=True)
+    ]
 
 
 def _may_be_summary(text: str) -> bool:

@@ -21,6 +21,7 @@ from langchain_core.embeddings import Embeddings
 from rag.schema import Answer, Article, Timings, Token
 from rag.summarize import overview
 from rag.summarize.context import Context
+from rag.summarize.form import Form
 from rag.summarize.pool import Pool, build_pool, embed, subset
 from rag.text import content_words
 
@@ -60,7 +61,9 @@ def in_context(pool: Pool, own: np.ndarray) -> np.ndarray:
     return out
 
 
-def run(ctx: Context, articles: list[Article], topic: str) -> Generator[Token, None, Answer]:
+def run(
+    ctx: Context, articles: list[Article], topic: str, form: Form | None = None
+) -> Generator[Token, None, Answer]:
     ctx.step(0, 3, "finding the passages on the topic")
     pool = build_pool(articles, ctx.embeddings)
     floor = ctx.settings.summary.topic_min_relevance
@@ -81,4 +84,4 @@ def run(ctx: Context, articles: list[Article], topic: str) -> Generator[Token, N
     )
     arts = [a for a in articles if a.id in ids]
     weight = ctx.settings.summary.topic_weight
-    return (yield from overview.run(ctx, arts, part, covers, focus, weight))
+    return (yield from overview.run(ctx, arts, part, covers, focus, weight, form))

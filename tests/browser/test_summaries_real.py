@@ -191,3 +191,16 @@ def test_progress_line_shows_until_the_overview_streams_and_in_chat(
     print(f"topic summary progress lines: {chat}")
     assert any(t.startswith("Finding the passages on the topic") for t in chat), chat
     assert_no_file_stem(page)
+
+
+def test_a_summary_in_bullets_as_asked_renders_as_a_list(
+    real_news: NewsRAG, serve: Serve, page_for: PageFor
+) -> None:
+    page = page_for(serve(real_news))
+    answer = send(page, "quick recap of the coverage pls, 3 bullets")
+    assert answer.locator(".abstain, .error").count() == 0, answer.inner_text()
+    items = answer.locator(".answer-text li")
+    assert 1 <= items.count() <= 3, answer.inner_text()
+    assert answer.locator(".answer-text li button.cite").count() >= items.count()
+    assert "3 bullet points, as asked" in answer.locator(".note").inner_text()
+    assert_no_file_stem(page)

@@ -81,3 +81,18 @@ def test_compare(news: NewsRAG) -> None:
         cited = {int(n) for n in re.findall(r"\[(\d+)\]", line)}
         assert any(c.n in cited and c.outlet == outlet for c in answer.citations), line
     assert "Conflicting claims" in answer.text
+
+
+def test_a_summary_in_the_shape_asked_for(news: NewsRAG) -> None:
+    # Routed by the real MiniLM classifier; "the stuff i uploaded" is no topic, "3 bullets" the
+    # shape: three bullet points at most (a line the check drops is not replaced), no headings.
+    answer = news.ask("could u give me a quick rundown of the stuff i uploaded, 3 bullets")
+    check(news, answer)
+    lines = answer.text.splitlines()
+    assert 1 <= len(lines) <= 3 and all(x.startswith("- ") for x in lines), answer.text
+    assert "What each source adds" not in answer.text, answer.text
+    assert "3 bullet points, as asked" in answer.note and "all 5 articles" in answer.note
+    two = news.ask("what are the papers saying about the delegation, in two sentences")
+    check(news, two)
+    assert "\n" not in two.text and "2 sentences, as asked" in two.note, two
+    assert "passages on the delegation" in two.note

@@ -1,0 +1,98 @@
+"""A summary in the shape asked for: "in 3 bullets", "in two sentences", "one paragraph"."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag import NewsRAG
+from rag.cli import main
+from rag.config import settings_for
+from rag.summarize import Form, read_form, route
+from rag.summarize.form import MAX_ITEMS
+from tests.checks import assert_quotes_exact
+from tests.conftest import SEEDS
+from tests.unit.test_summarize import CountingChat
+
+
+@pytest.mark.parametrize(
+    ("message", "form"),
+    [
+        ("could u give me a quick rundown of the stuff i uploaded, 3 bullets", Form(bullets=3)),
+        ("3-bullet summary pls", Form(bullets=3)),
+        ("recap the coverage in five key points", Form(bullets=5)),
+        ("summary, a few bullet points", Form(bullets=3)),
+        ("give me the main points as a bulleted list", Form(bullets=5)),
+        ("what are the papers saying abt the defence pact, in two sentences", Form(sentences=2)),
+        ("sum it up in 2 lines", Form(sentences=2)),
+        ("tl;dr in a sentence", Form(sentences=1)),
+        ("give me a one-liner on the visit", Form(sentences=1)),
+        ("summarise the coverage in one paragraph", Form()),
+        ("summarise it in 40 bullets", Form(bullets=MAX_ITEMS)),
+        ("summarise the coverage", None),
+        ("what are the main points", None),
+    ],
+)
+def test_the_shape_is_read_from_the_request(message: str, form: Form | None) -> None:
+    assert read_form(message) == form
+
+
+def test_the_router_carries_the_shape_of_an_overview_only() -> None:
+    found = route("summarise the coverage in 3 bullets")
+    assert found is not None and found.kind == "overview" and found.form == Form(bullets=3)
+    topic = route("what are the reports saying about the delegation, in two sentences")
+    assert topic is not None and topic.form == Form(sentences=2), topic
+    assert topic.topic == "the delegation"
+    assert route("who travelled with putin, in two sentences?") is None
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> NewsRAG:
+    news = NewsRAG(
+        settings_for("fake", data_dir=tmp_path_factory.mktemp("f")), chat_model=CountingChat()
+    )
+    assert len(news.ingest([SEEDS]).added) == 5
+    return news
+
+
+def _model_calls(news: NewsRAG) -> int:
+    chat = news._chat_model
+    assert isinstance(chat, CountingChat)
+    return chat.calls
+
+
+def test_bullets_as_asked_and_nothing_around_them(seeded: NewsRAG) -> None:
+    before = _model_calls(seeded)
+    answer = seeded.ask("summarise the coverage in 3 bullets")
+    lines = answer.text.splitlines()
+    assert 1 <= len(lines) <= 3 and all(x.startswith("- ") for x in lines), answer.text
+    assert "What each source adds" not in answer.text and "**" not in answer.text
+    assert _model_calls(seeded) - before <= 3  # one call a bullet: shorter is faster too
+    assert "bullet points, as asked" in answer.note
+    assert_quotes_exact(seeded, answer.citations)
+    assert all(f"[{c.n}]" in answer.text for c in answer.citations)
+
+
+def test_sentences_as_asked_in_one_paragraph(seeded: NewsRAG) -> None:
+    answer = seeded.summarize("overview", form=Form(sentences=2))
+    assert "\n" not in answer.text and not answer.text.startswith("-"), answer.text
+    assert answer.text.count("[1]") >= 1 and "2 sentences, as asked" in answer.note
+    topic = seeded.summarize("overview", "the delegation", form=Form(bullets=2))
+    assert topic.citations and all("delegation" in c.quote.lower() for c in topic.citations)
+    assert len(topic.text.splitlines()) <= 2
+
+
+def test_a_shape_is_for_overviews_only(seeded: NewsRAG) -> None:
+    with pytest.raises(ValueError, match="only an overview"):
+        seeded.summarize("timeline", form=Form(bullets=3))
+
+
+def test_cli_bullets(cli_store: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["summarize", "--bullets", "2", "--json", "--store", cli_store]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert 1 <= len(data["answer"].splitlines()) <= 2 and data["citations"]
+    assert main(["summarize", "--bullets", "0", "--store", cli_store]) == 2
+    assert main(["summarize", "--kind", "timeline", "--sentences", "2", "--store", cli_store]) == 2
+    assert "for an overview" in capsys.readouterr().err
