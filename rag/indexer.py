@@ -24,11 +24,11 @@ from rag.ingest import (
     signature_from_str,
     signature_to_str,
 )
-from rag.schema import Article, Chunk, IngestReport, source_file
+from rag.schema import Article, Chunk, IngestReport
 from rag.store import NewsStore
 
 # (done, in all, source of the story just read): bytes of input when read from paths (a batch can
-# be one JSONL file of thousands of stories), else files.
+# be one JSONL file of thousands of stories), else stories read.
 Progress = Callable[[int, int | None, str], None]
 
 
@@ -96,17 +96,15 @@ class Indexer:
         self._pending: dict[str, tuple[Article, list[Chunk], str]] = {}
         pending_chunks = 0
         cfg = self.settings.ingest
-        files: set[str] = set()
 
         def flush() -> None:
             nonlocal pending_chunks
             report.chunks += self.store.write(list(self._pending.values()))
             self._pending, pending_chunks = {}, 0
 
-        for item in items:
+        for n, item in enumerate(items, 1):
             if progress:
-                files.add(source_file(item.source))
-                progress(done() if done else len(files), total, item.source)
+                progress(done() if done else n, total, item.source)
             if isinstance(item, Rejected):
                 report.rejected.append((item.source, item.reason))
                 continue

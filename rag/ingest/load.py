@@ -28,16 +28,14 @@ _MB = 1024 * 1024
 _TEXT_KEYS = ("text", "content", "body", "article", "maintext", "full_text", "story")
 _DATE_KEYS = ("publish_date", "date", "published", "published_at", "publishedAt", "pubDate",
               "datePublished", "date_publish", "pub_date")  # fmt: skip
+_OUTLET_KEYS = ("outlet", "source", "sitename", "site_name", "site", "publisher")
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?([\w.:-]+)""", re.I)
 
 Meter = Callable[[int], None]  # told the bytes of input read, as they are read
 
 
 def _unmetered(_: int) -> None:
     pass
-
-
-_OUTLET_KEYS = ("outlet", "source", "sitename", "site_name", "site", "publisher")
-_CHARSET = re.compile(rb"""charset\s*=\s*["']?([\w.:-]+)""", re.I)
 
 
 def prepare(
