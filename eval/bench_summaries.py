@@ -1,8 +1,9 @@
 """`newsrag bench --only summaries`: how fast summaries come, against issue 16's targets.
 
 On the seed articles: the overview (time to its first streamed sentence, and in all), the
-timeline, and a topic summary ("the Ukraine war"); then the overview of one RealTimeQA week
-(~200 articles, a January-June 2023 tune week, ingested into its own store before the clock).
+timeline, a topic summary ("the Ukraine war") and an overview in 3 bullets (the chat's "recap
+in 3 bullets"); then the overview of one RealTimeQA week (~200 articles, a January-June 2023 tune
+week, ingested into its own store before the clock).
 The model's weights are loaded before the first clock starts: the figures are what a user of a
 running page waits after clicking.
 
@@ -23,6 +24,7 @@ from typing import Any
 
 from rag.calibration.fit import REPORT_WEEKS
 from rag.schema import Answer, Token
+from rag.summarize.form import Form
 
 TOPIC = "the Ukraine war"
 DEFAULT_WEEK = "20230113"
@@ -35,6 +37,8 @@ TARGETS: dict[str, float | None] = {
     "timeline, total": 2.0,
     "topic summary, first sentence": FIRST_SENTENCE_S,
     "topic summary, total": None,
+    "overview in 3 bullets, first sentence": FIRST_SENTENCE_S,
+    "overview in 3 bullets, total": None,
     "week overview, first sentence": FIRST_SENTENCE_S,
     "week overview, total": 90.0,
 }
@@ -139,6 +143,8 @@ def summaries_section(
         ("overview", lambda: news.summarize_stream("overview")),
         ("timeline", lambda: news.summarize_stream("timeline")),
         ("topic summary", lambda: news.summarize_stream("overview", TOPIC)),
+        # the chat's "recap the coverage in 3 bullets": three model calls, not up to eight
+        ("overview in 3 bullets", lambda: news.summarize_stream("overview", form=Form(bullets=3))),
     ):
         runs[name] = _report(name, time_stream(start))
     week_status = "not asked (--summary-week none)"

@@ -170,7 +170,9 @@ def test_bench_times_summaries_against_the_targets(
         assert row["seconds"] > 0 and row["target_s"] == TARGETS[name], row
         assert row["met"] is (None if TARGETS[name] is None else row["seconds"] <= TARGETS[name])
     runs = section["runs"]
-    assert set(runs) == {"overview", "timeline", "topic summary", "week overview"}
+    assert set(runs) == {
+        "overview", "timeline", "topic summary", "overview in 3 bullets", "week overview"
+    }  # fmt: skip
     assert runs["timeline"]["first_token_s"] is None  # quoted: no model, nothing streamed
     assert runs["timeline"]["first_sentence_s"] == runs["timeline"]["total_s"]
     assert runs["overview"]["first_token_s"] is not None  # the fake model streams
