@@ -292,6 +292,7 @@ def run(
         rows.append("")
     if form is not None:
         rows = shape(shaped, form)
+        shaped = shaped[: form.items or len(shaped)]
     rest = [s for s in found if not s.facets] if form is None else []
     if rest:
         rows.append("Other stories in scope:")
@@ -303,7 +304,7 @@ def run(
     while rows and rows[-1] == "":
         rows.pop()
     ctx.step(total, total, "done")
-    note = _note(found, covers, form)
+    note = _note(found, covers, form, len(shaped))
     return finish(ctx.question, rows, ctx.t0, prepared, ctx.writer, note, dropped)
 
 
@@ -386,14 +387,14 @@ def _count(articles: list[Article]) -> str:
     return f"{n} article{'s' * (n != 1)}, {m} outlet{'s' * (m != 1)}"
 
 
-def _note(found: list[Story], covers: str = "", form: Form | None = None) -> str:
+def _note(found: list[Story], covers: str = "", form: Form | None = None, lines: int = 0) -> str:
     n = sum(len(s.articles) for s in found)
     note = covers or f"Covers all {n} article{'s' * (n != 1)} in scope"
     if len(found) > 1:
         note += f", grouped into {len(found)} stories"
     left = [s for s in found if not s.facets]
     if form is not None:
-        note += f"; {form.describe()}"
+        note += f"; {form.describe(lines)}"
         if left:
             note += f"; {len(left)} smaller stor{'ies' if len(left) != 1 else 'y'} left out"
     elif left:

