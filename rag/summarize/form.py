@@ -90,7 +90,8 @@ class Form:
         word = "bullet point" if self.bullets else "sentence"
         if written >= asked:
             return f"{asked} {word}{'s' * (asked != 1)}, as asked"
-        return f"{written} {word}{'s' * (written != 1)} ({asked} asked; the coverage gave no more)"
+        plural = "s" * (written != 1)
+        return f"{written} {word}{plural} ({asked} asked; no more distinct, supported ones)"
 
 
 def _count(word: str) -> int:

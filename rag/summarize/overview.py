@@ -45,6 +45,7 @@ EVIDENCE_PER_FACET = 3
 MAX_ANGLE_ARTICLES = 6  # "what each source adds" only for stories told by a few articles
 MAX_OTHER = 8  # stories without a model call, listed by their lead
 PARAGRAPH = 5  # sentences (model calls) of an overview asked for as one paragraph
+SPARE = 2  # facets kept in reserve for a summary of N bullets or sentences (see run)
 
 
 @dataclass
@@ -248,11 +249,16 @@ def run(
         for k, g in enumerate(groups)
     ]
     overview_size(found)
-    allocate(found, MAX_CALLS if form is None else min(MAX_CALLS, form.items or PARAGRAPH))
+    # A shape asked for gets SPARE facets in reserve, written only when a line repeats another
+    # or fails the check, so "3 bullets" gives three when the coverage has three facts.
+    want = MAX_CALLS if form is None else (form.items or PARAGRAPH) + SPARE * bool(form.items)
+    allocate(found, min(MAX_CALLS, want))
     for s in found:
         s.reps, s.facets = consensus(pool, s.idx, s.quota, focus, topic_weight)
     lead = _open_with_lead(pool, found) if focus is None else None  # not in a topic summary
     calls = sum(len(s.facets) for s in found)
+    if form is not None and form.items:
+        calls = min(calls, form.items)  # the spare facets are not counted unless written
     total = 2 + calls
     ctx.step(2, total, "choosing the central sentences")
     prepared = time.perf_counter()
@@ -267,7 +273,9 @@ def run(
         para: list[Line] = []
         used: set[int] = set()
         for facet in story.facets:
-            ctx.step(done, total, f"writing sentence {done - 1} of {calls}")
+            if form is not None and form.items and len(shaped) + len(para) >= form.items:
+                break  # as many lines as asked: the spare facets stay unwritten
+            ctx.step(min(done, total - 1), total, f"writing sentence {done - 1} of {calls}")
             done += 1
             prompt = "summary_lead_user" if facet is lead else "summary_overview_user"
             lines = yield from _facet_lines(ctx, pool, facet, dropped, prompt)
