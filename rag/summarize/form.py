@@ -139,7 +139,8 @@ _TOPIC_NEXT = re.compile(r"\s*(?:on|about|for|covering|from|of)\b", re.I)
 
 
 def shape(lines: list[Line], form: Form) -> list[Row]:
-    """An overview's lines as the bullets or the one paragraph the user asked for."""
+    """An overview's lines, as many as asked (the caller cuts them), as the bullets or the one
+    paragraph the user asked for."""
     if form.bullets:
-        return [Line(x.body, x.sources, "- ", x.from_llm, x.score) for x in lines[: form.bullets]]
-    return [lines[: form.sentences]] if form.sentences else [lines]
+        return [Line(x.body, x.sources, "- ", x.from_llm, x.score) for x in lines]
+    return [lines]

@@ -299,8 +299,8 @@ def run(
                 rows.append(Line(body, [sent], f"- **{_outlet(sent)}**: "))
         rows.append("")
     if form is not None:
+        shaped = shaped[: form.items or len(shaped)]  # a spare facet's line only stands in
         rows = shape(shaped, form)
-        shaped = shaped[: form.items or len(shaped)]
     rest = [s for s in found if not s.facets] if form is None else []
     if rest:
         rows.append("Other stories in scope:")
@@ -312,7 +312,7 @@ def run(
     while rows and rows[-1] == "":
         rows.pop()
     ctx.step(total, total, "done")
-    note = _note(found, covers, form, len(shaped))
+    note = _note(found, covers, form, shaped)
     return finish(ctx.question, rows, ctx.t0, prepared, ctx.writer, note, dropped)
 
 
@@ -395,14 +395,21 @@ def _count(articles: list[Article]) -> str:
     return f"{n} article{'s' * (n != 1)}, {m} outlet{'s' * (m != 1)}"
 
 
-def _note(found: list[Story], covers: str = "", form: Form | None = None, lines: int = 0) -> str:
+def _note(
+    found: list[Story], covers: str = "", form: Form | None = None, shaped: list[Line] | None = None
+) -> str:
+    """What the summary covers and leaves out; with a shape asked for, `shaped` its lines."""
     n = sum(len(s.articles) for s in found)
     note = covers or f"Covers all {n} article{'s' * (n != 1)} in scope"
     if len(found) > 1:
         note += f", grouped into {len(found)} stories"
     left = [s for s in found if not s.facets]
     if form is not None:
-        note += f"; {form.describe(lines)}"
+        lines = shaped or []
+        note += f"; {form.describe(len(lines))}"
+        # A story whose only facets were spares never written is left out too.
+        cited = {src.article.id for x in lines for src in x.sources}
+        left = [s for s in found if not cited & {a.id for a in s.articles}]
         if left:
             note += f"; {len(left)} smaller stor{'ies' if len(left) != 1 else 'y'} left out"
     elif left:

@@ -154,3 +154,19 @@ def test_cli_bullets(cli_store: str, capsys: pytest.CaptureFixture[str], tmp_pat
     assert main(["summarize", "--bullets", "0", "--store", cli_store]) == 2
     assert main(["summarize", "--kind", "timeline", "--sentences", "2", "--store", cli_store]) == 2
     assert "for an overview" in capsys.readouterr().err
+
+
+def test_the_note_counts_a_story_whose_spare_facets_went_unwritten_as_left_out() -> None:
+    """Three stories got facets (two of them only spares), but the two bullets asked for both came
+    from the first: the note says two stories were left out, not none."""
+    from rag.schema import Article
+    from rag.summarize.base import Line
+    from rag.summarize.pool import Sent
+
+    arts = [Article(f"a{k}", f"Story {k}", f"Text of story {k}.", f"Outlet{k}") for k in range(3)]
+    found = [overview.Story([a], [k], facets=[overview.Facet([k], [])]) for k, a in enumerate(arts)]
+    lines = [Line(f"Line {k}.", [Sent(arts[0], 0, 10, k)]) for k in range(2)]
+    note = overview._note(found, form=Form(bullets=2), shaped=lines)
+    assert "2 bullet points, as asked" in note and "2 smaller stories left out" in note, note
+    every = [Line("Line.", [Sent(a, 0, 10, 0)]) for a in arts]
+    assert "left out" not in overview._note(found, form=Form(bullets=3), shaped=every)
