@@ -298,8 +298,7 @@ def run(
                 body = quoted(sent, trim(sent.text, limit=220))
                 rows.append(Line(body, [sent], f"- **{_outlet(sent)}**: "))
         rows.append("")
-    if form is not None:
-        shaped = shaped[: form.items or len(shaped)]  # a spare facet's line only stands in
+    if form is not None:  # never more lines than asked: the loop stops writing at that count
         rows = shape(shaped, form)
     rest = [s for s in found if not s.facets] if form is None else []
     if rest:
@@ -403,16 +402,15 @@ def _note(
     note = covers or f"Covers all {n} article{'s' * (n != 1)} in scope"
     if len(found) > 1:
         note += f", grouped into {len(found)} stories"
-    left = [s for s in found if not s.facets]
     if form is not None:
         lines = shaped or []
         note += f"; {form.describe(len(lines))}"
-        # A story whose only facets were spares never written is left out too.
+        # Left out: every story no line cites, so one whose only facets were unwritten spares too.
         cited = {src.article.id for x in lines for src in x.sources}
         left = [s for s in found if not cited & {a.id for a in s.articles}]
         if left:
             note += f"; {len(left)} smaller stor{'ies' if len(left) != 1 else 'y'} left out"
-    elif left:
+    elif left := [s for s in found if not s.facets]:
         shown = min(len(left), MAX_OTHER)
         note += (
             f"; {len(found) - len(left)} are summarised, {shown} more are listed by their lead"
