@@ -9,6 +9,8 @@ page also serves a JSON API (`ui.api`: /ask, /summarize, /articles, /ingest).
 
 from __future__ import annotations
 
+import sys
+import threading
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -177,7 +179,18 @@ def main(settings: Settings | None = None) -> None:
         print(f"Empty store: ingesting the bundled articles from {BUNDLED}")
         print(news.ingest([BUNDLED]).summary())
     news.retriever.warm()
+    threading.Thread(target=_warm_model, args=(news,), name="model-warm", daemon=True).start()
     build(news).launch(**launch_options(news.settings))
+
+
+def _warm_model(news: NewsRAG) -> None:
+    """Load the model and its system prompts while the page comes up: the first question or
+    summary would otherwise wait for both. A failure here is printed, not raised: the first
+    request then loads the model itself and reports the same error to the user."""
+    try:
+        news.warm_up()
+    except Exception as exc:  # a background warm-up must not take the page down
+        print(f"Model warm-up failed: {exc}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -288,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def summaries(b: Bench) -> dict[str, Any]:
         def warm_up() -> None:
-            warm_up_model(b.chat, b.seed_news.settings.llm.backend)
+            b.seed_news.warm_up()  # as the page does at start: both system prompts read
 
         return summaries_section(b, rtqa_dir, args.summary_week, warm_up)
 

@@ -37,6 +37,12 @@ _DEPENDENT = re.compile(
 )
 
 
+def answer_system_prompt() -> str:
+    """The system prompt of every answer call: the same text each time, so llama.cpp's cached
+    prefix covers it."""
+    return prompts.render("answer_system", not_found=NOT_FOUND)
+
+
 class QuestionError(ValueError):
     """A question that cannot be asked: empty, or too long."""
 
@@ -150,7 +156,7 @@ class Answerer:
         """The model's answer from the numbered passages, piece by piece, with the token
         log-probabilities of each piece when the backend gives them."""
         messages = [
-            SystemMessage(prompts.render("answer_system", not_found=NOT_FOUND)),
+            SystemMessage(answer_system_prompt()),
             HumanMessage(
                 prompts.render("answer_user", passages=format_passages(evidence), question=question)
             ),

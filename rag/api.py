@@ -15,19 +15,20 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
-from rag.answer import Answerer, History
+from rag.answer import Answerer, History, answer_system_prompt
 from rag.config import Settings
 from rag.embed import build_embeddings
 from rag.filters import Filters
 from rag.indexer import Indexer, Progress, ingest_paths
 from rag.ingest import Rejected, article_from_text
-from rag.llm import build_chat_model
+from rag.llm import LlamaCppChat, build_chat_model
 from rag.model_files import set_offline_env
 from rag.retrieve import Retriever
 from rag.schema import Answer, Article, IngestReport, Token
 from rag.store import NewsStore
 from rag.summarize import Form, Summarizer, route
 from rag.summarize import Progress as SummaryProgress
+from rag.summarize.base import summary_system_prompt
 
 if TYPE_CHECKING:
     from rag.chains import NewsRetriever, NewsRunnable
@@ -57,6 +58,15 @@ class NewsRAG:
             if self._chat_model is None:
                 self._chat_model = build_chat_model(self.settings)
             return self._chat_model
+
+    def warm_up(self) -> None:
+        """Load the local model and read the answer and summary system prompts into their own
+        contexts, so neither the first question nor the first summary waits for them. Call it in
+        the background at start; a request that arrives meanwhile waits for the model's lock.
+        A no-op for a model served elsewhere."""
+        chat = self.chat_model()
+        if isinstance(chat, LlamaCppChat):
+            chat.warm([answer_system_prompt(), summary_system_prompt()])
 
     # -- articles ------------------------------------------------------------------------------
 

@@ -30,6 +30,11 @@ TITLES: dict[str, str] = {
 _LABEL = re.compile(r"^\s*(?:[-*•]|\d+[.)]|summary:|sentence:|answer:|key points?:)\s*", re.I)
 
 
+def summary_system_prompt() -> str:
+    """The system prompt of every summary call (see answer_system_prompt)."""
+    return prompts.render("summary_system")
+
+
 @dataclass
 class Line:
     """One output sentence and the exact article sentences that support it."""
@@ -123,7 +128,7 @@ class Writer:
         if not self.available:
             return None
         self.calls += 1
-        messages = [SystemMessage(prompts.render("summary_system")), HumanMessage(user)]
+        messages = [SystemMessage(summary_system_prompt()), HumanMessage(user)]
         draft = ""
         deadline = time.perf_counter() + self.timeout_s
         try:
