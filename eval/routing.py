@@ -31,12 +31,14 @@ SETS = {
     "heldout6": ROOT / "eval" / "routing_heldout6.jsonl",
     "heldout7": ROOT / "eval" / "routing_heldout7.jsonl",
     "heldout8": ROOT / "eval" / "routing_heldout8.jsonl",
+    "heldout9": ROOT / "eval" / "routing_heldout9.jsonl",
+    "heldout10": ROOT / "eval" / "routing_heldout10.jsonl",
 }
 TARGET = 0.95  # issue 16: precision and recall of summary routing, each
 # What tests/unit/test_route.py holds the pooled held-out sets to: the level measured (precision
-# 0.946, recall 0.873 on 560 messages, with heldout6-8 written blind), not the target, which blind
+# 0.950, recall 0.851 on 800 messages, with heldout6-10 written blind), not the target, which blind
 # sets show is not met.
-FLOOR = 0.87
+FLOOR = 0.84
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -149,7 +151,9 @@ def table(result: dict[str, Any]) -> str:
         "comparison word). heldout2: written after that. heldout4: written blind, measured to "
         "choose between three routers (see eval/README.md). fit3: written blind, measured once "
         "as heldout5, then fitted on. heldout6-8: written blind, each measured once (the topic "
-        "reading was changed after heldout6 and heldout7; see eval/README.md). rtqa: RealTimeQA "
+        "reading was changed after heldout6 and heldout7; see eval/README.md). heldout9-10: written "
+        "blind with hard phrasings asked for, measured once on the shipped router and once on a "
+        "candidate that was not shipped. rtqa: RealTimeQA "
         "quiz questions, all "
         "questions (question column: the share routed as one).",
     ]
