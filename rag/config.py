@@ -82,11 +82,12 @@ class LLMSettings(BaseModel):
     n_threads: int | None = Field(None, description="llama.cpp threads; default: all cores.")
     n_batch: int = Field(512, description="llama.cpp prompt batch size.")
     contexts: int = Field(
-        3,
+        2,
         ge=1,
-        description="llama.cpp contexts kept in memory, one per system prompt (answering, "
-        "summarising, rewording a follow-up), so moving between them does not re-read the other's "
-        "system prompt (~4.6 s on 2 cores). Each costs ~0.5 GB of RAM beyond the first.",
+        description="llama.cpp contexts kept in memory, one per system prompt, least recently used "
+        "reused: with 2, answering and summarising each keep theirs, so moving between them does "
+        "not re-read the other's system prompt (~4.6 s on 2 cores). Each context beyond the first "
+        "costs ~0.8 GB of RAM (measured: KV cache and buffers; the weights are one shared mmap).",
     )
 
 

@@ -91,7 +91,7 @@ class LlamaCppChat(BaseChatModel):
     n_batch: int = 512
     temperature: float = 0.0
     max_tokens: int = 256
-    contexts: int = 3
+    contexts: int = 2
     _llamas: OrderedDict[str, Any] = PrivateAttr(default_factory=OrderedDict)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _logprobs: list[float] = PrivateAttr(default_factory=list)
