@@ -151,9 +151,9 @@ def table(result: dict[str, Any]) -> str:
         "comparison word). heldout2: written after that. heldout4: written blind, measured to "
         "choose between three routers (see eval/README.md). fit3: written blind, measured once "
         "as heldout5, then fitted on. heldout6-8: written blind, each measured once (the topic "
-        "reading was changed after heldout6 and heldout7; see eval/README.md). heldout9-10: written "
-        "blind with hard phrasings asked for, measured once on the shipped router and once on a "
-        "candidate that was not shipped. rtqa: RealTimeQA "
+        "reading was changed after heldout6 and heldout7; see eval/README.md). heldout9-10: "
+        "written blind with hard phrasings asked for, measured once on the shipped router and "
+        "once on a candidate that was not shipped. rtqa: RealTimeQA "
         "quiz questions, all "
         "questions (question column: the share routed as one).",
     ]
