@@ -144,11 +144,10 @@ class Models:
 
 def warm_up_model(chat: BaseChatModel, backend: str) -> None:
     """Load the model weights before the clock starts, so question 1 is not charged for it."""
-    if backend != "embedded":
-        return
-    from langchain_core.messages import HumanMessage
+    from rag.llm import LlamaCppChat
 
-    chat.invoke([HumanMessage("Reply with OK.")], max_tokens=1)
+    if backend == "embedded" and isinstance(chat, LlamaCppChat):
+        chat.warm()  # one token after "Reply with OK.", no system prompt
 
 
 # --- the seed run ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import gradio as gr
 from rag import Answer, Filters, IngestReport, NewsRAG
 from rag.answer import QuestionError
 from rag.summarize import KINDS
+from ui.live import prepare_summaries
 
 _MB = 1024 * 1024
 # What an /ingest item may carry; everything but `text` is optional.
@@ -167,6 +168,7 @@ class HttpApi:
                 _add(total, report)
         if total.added or total.replaced:
             self.news.retriever.warm()  # the next question need not rebuild BM25
+            prepare_summaries(self.news)
         return total.to_json()
 
     def _check(self, item: Any) -> str:

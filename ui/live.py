@@ -12,12 +12,13 @@ page while one long step runs.
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import cast
 
-from rag import Answer, Token
+from rag import Answer, NewsRAG, Token
 
 Progress = Callable[[int, int, str], None]  # (done, total, stage), as rag.summarize reports it
 TICK_S = 1.0  # a quiet stream still redraws this often: the elapsed seconds move
@@ -100,3 +101,19 @@ def status_line(step: Step | None, elapsed_s: float, waiting: str) -> str:
         text += "…"
     seconds = int(elapsed_s)
     return f"{text} {seconds} s" if seconds >= 1 else text
+
+
+def prepare_summaries(news: NewsRAG) -> threading.Thread:
+    """After an ingest, embed the sentences the next overview reads in a background thread (a
+    week of news: ~5 s on 2 cores), so the summary asked next does not wait for them. A failure
+    is printed, never raised: the summary then computes its own."""
+
+    def run() -> None:
+        try:
+            news.prepare_summaries()
+        except Exception as exc:  # the page must not go down for an optimisation
+            print(f"Preparing summaries failed: {exc}", file=sys.stderr)
+
+    thread = threading.Thread(target=run, name="prepare-summaries", daemon=True)
+    thread.start()
+    return thread

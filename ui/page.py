@@ -22,7 +22,7 @@ from rag import Answer, Filters, NewsRAG, Token
 from rag.answer import Answerer, QuestionError
 from rag.indexer import Pace
 from ui import render
-from ui.live import Step, live, status_line
+from ui.live import Step, live, prepare_summaries, status_line
 from ui.render import Turn
 
 EXAMPLES = (
@@ -305,6 +305,8 @@ class Page:
 
                     report = self.news.ingest(list(staged.values()), progress=step)
                     self.news.retriever.warm()  # the next question need not rebuild BM25
+                    if report.added or report.replaced:
+                        prepare_summaries(self.news)
                     rows += render.file_rows(staged, report, self.news.article)
                     footer = report.summary()
                 else:

@@ -25,6 +25,7 @@ from rag.text import content_words, entities, numbers, sentence_spans
 
 MIN_CHARS = 30  # shorter "sentences" in captures are captions, headings and widget debris
 MAX_CHARS = 600
+BUDGET = 900  # sentences pooled at most: each article keeps its first ones past it (within_budget)
 SAME_FACT = 0.6  # cosine at which two sentences from different outlets report the same fact
 NEAR_IDENTICAL = 0.9  # cosine at which two sentences are the same text, reworded at most
 # Sentences that lean on the one before ("This shows...", "He added...") read badly alone.
@@ -109,7 +110,9 @@ def lexical_sim(a: str, b: str) -> float:
     return len(x & y) / min(len(x), len(y))
 
 
-def build_pool(articles: Sequence[Article], embeddings: Embeddings, budget: int = 900) -> Pool:
+def build_pool(
+    articles: Sequence[Article], embeddings: Embeddings, budget: int = BUDGET
+) -> Pool:
     """Candidate sentences of every article. Past `budget` sentences, each article keeps its lead
     (news puts the facts first), so embedding cost stays bounded for hundreds of articles."""
     sents = [s for group in within_budget(articles, budget) for s in group]
