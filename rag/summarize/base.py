@@ -7,14 +7,15 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag import prompts
-from rag.cite import CitationChecker
+from rag.cite import CitationChecker, entity_coverage, shown_passage
+from rag.labels import shorten
 from rag.schema import NOT_FOUND, Answer, AnswerMode, Citation, Evidence, Timings, Token
 from rag.summarize.pool import Sent
 
@@ -164,23 +165,53 @@ class Checked:
     dropped: list[str] = field(default_factory=list)
 
 
-def verify(checker: CitationChecker, draft: str, sources: Sequence[Sent]) -> Checked:
+def verify(
+    checker: CitationChecker, draft: str, sources: Sequence[Sent], alone: bool = False
+) -> Checked:
     """The model's sentences that the cited sources support (strict: the rest are dropped).
-    `sources[k]` is passage [k + 1] of the prompt."""
-    evidence = [s.evidence(k + 1) for k, s in enumerate(sources)]
+    `sources[k]` is passage [k + 1] of the prompt. `alone`: the sources all state one fact (an
+    overview's facet), so a sentence must also have every name and number in ONE of them: a
+    sentence that needs two for them has blended them, and a small model blends by swapping
+    roles ("North Korea has provided missiles to Russia" + "Putin thanked North Korea" came
+    back as "Putin has provided North Korea with missiles"), which the joint check passes."""
+    evidence = (
+        facet_evidence(sources) if alone else [s.evidence(k + 1) for k, s in enumerate(sources)]
+    )
     text = " ".join(clean_reply_line(x) for x in draft.splitlines() if x.strip())
     result = Checked()
     if not text.strip():
         return result
     verified = checker.check(text, evidence)
     for c in verified.checks:
-        if not c.supported:
+        if not c.supported or (alone and not any(_names_in(c.text, e) for e in evidence)):
             result.dropped.append(c.text)
             continue
         cited = [sources[n - 1] for n in c.cited if 0 < n <= len(sources)]
         if cited:
             result.lines.append(Line(c.text, cited, from_llm=True, score=c.score))
     return result
+
+
+def facet_evidence(sources: Sequence[Sent]) -> list[Evidence]:
+    """An overview facet's passages, numbered from 1, as its model call sees them and its check
+    reads them: the quote, and the outlet when one is known. The label made from the article's
+    title (no outlet or site known) and the publication date are left out. The model took a
+    title's names for the passage's subject ("Russian President Vladimir Putin's Rare…:
+    Stating that North Korea has provided … to Russia" came back as "Putin has provided North
+    Korea with …") and a publication date for the event's ("Kim visited the Cosmodrome … on May
+    24, 2024", the date of the article about it); the check, which lets a passage's label
+    support a name or date taken from it, passed both."""
+    out = []
+    for k, s in enumerate(sources):
+        e = s.evidence(k + 1)
+        title_label = bool(e.outlet and e.title and e.outlet in (e.title, shorten(e.title)))
+        out.append(replace(e, outlet="" if title_label else e.outlet, published=None))
+    return out
+
+
+def _names_in(claim: str, e: Evidence) -> bool:
+    """Every name and number of `claim` is in the one passage `e` (as the model saw it)."""
+    return not entity_coverage(claim, [shown_passage(e)])[1]
 
 
 def evidence_of(rows: Sequence[Row]) -> list[Evidence]:

@@ -31,7 +31,7 @@ from rag import prompts
 from rag.answer import format_passages
 from rag.labels import article_label
 from rag.schema import Answer, Article, Token
-from rag.summarize.base import Line, Row, finish, quoted, verify
+from rag.summarize.base import Line, Row, facet_evidence, finish, quoted, verify
 from rag.summarize.context import Context
 from rag.summarize.form import Form, shape
 from rag.summarize.lead import lede
@@ -342,12 +342,12 @@ def _facet_lines(
     dups = {_key(pool.sents[i]): [pool.sents[j] for j in pool.members(i)] for i in facet.shown}
     draft = yield from ctx.writer.write(
         prompts.render(
-            prompt, passages=format_passages([s.evidence(n) for n, s in enumerate(sents, 1)])
+            prompt, passages=format_passages(facet_evidence(sents))
         ),
         max_tokens=70,
     )
     if draft and not ctx.writer.failure:
-        checked = verify(ctx.checker, draft, sents)
+        checked = verify(ctx.checker, draft, sents, alone=True)
         dropped += checked.dropped
         if checked.lines:
             line = checked.lines[0]  # one sentence per facet, as asked

@@ -14,7 +14,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import Field
 
-from rag import NOT_FOUND, Answer, Filters, NewsRAG, Token
+from rag import NOT_FOUND, Answer, Article, Filters, NewsRAG, Token
 from rag.cite import CitationChecker
 from rag.cli import main
 from rag.config import settings_for
@@ -436,3 +436,35 @@ def test_overview_opens_with_the_lede_of_the_most_central_article(tmp_path: Path
     assert answer.text.count(first) == 1  # no consensus facet repeats the lead
     assert 0 < len(chat.prompts) <= overview.MAX_CALLS
     assert_exact(news, answer)
+
+
+def test_facet_check_wants_every_name_in_one_passage_and_never_from_a_title_label() -> None:
+    """The seed overview's blend: a title label ("Russian President Vladimir Putin's Rare…")
+    and another passage supplied the names the model swapped into the subject."""
+    from rag.summarize.base import facet_evidence, verify
+    from rag.summarize.pool import Sent
+
+    title = "Russian President Vladimir Putin’s Rare Visit to North Korea"
+    text = (
+        "Stating that North Korea has provided dozens of ballistic missiles to Russia for use in "
+        "Ukraine. Russian President Vladimir Putin thanked North Korea for its support."
+    )
+    art = Article("a3", title, text, outlet="Russian President Vladimir Putin’s Rare…",
+                  published="2024-06-18")  # fmt: skip
+    cut = text.index(" Russian")
+    one, two = Sent(art, 0, cut, 0), Sent(art, cut + 1, len(text), 1)
+    shown = facet_evidence([one])
+    assert shown[0].outlet == "" and shown[0].published is None and shown[0].quote == one.text
+    real = Article("b", "Some title", text, outlet="Reuters", published="2024-06-18")
+    assert facet_evidence([Sent(real, 0, cut, 0)])[0].outlet == "Reuters"
+    checker = CitationChecker(None, 0.5, strict=True)
+    blend = (
+        "Russian President Vladimir Putin has provided North Korea with ballistic missiles for "
+        "use in Ukraine [1]."
+    )
+    assert verify(checker, blend, [one]).lines  # the label, read as a source name, passed it
+    assert verify(checker, blend, [one], alone=True).dropped  # its names are only in the label
+    assert verify(checker, blend.replace("[1]", "[1][2]"), [one, two], alone=True).dropped
+    assert verify(checker, blend.replace("[1]", "[1][2]"), [one, two]).lines  # the joint check
+    faithful = "North Korea has provided ballistic missiles to Russia for use in Ukraine [1]."
+    assert verify(checker, faithful, [one, two], alone=True).lines
