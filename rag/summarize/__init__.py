@@ -44,6 +44,13 @@ _CALLS: dict[str, int] = {
 }
 
 
+# Sentences prepare() embeds at most (~15 s on 2 cores). Past BUDGET sentences an overview keeps
+# each article's first three, so a store of thousands of articles pools far more than BUDGET;
+# such an overview takes minutes whatever is prepared, and its background preparation would
+# hold both cores while the user asks the first question.
+PREPARE_LIMIT = 3 * BUDGET
+
+
 class Summarizer:
     def __init__(
         self,
@@ -70,7 +77,10 @@ class Summarizer:
         ~900 sentences, ~5 s on 2 cores that the first overview then does not wait for. Topic
         summaries and comparisons read the same sentences. Returns how many were new."""
         scope = self._articles(filters)
-        return self.vectors.warm([s.text for group in within_budget(scope, BUDGET) for s in group])
+        texts = [s.text for group in within_budget(scope, BUDGET) for s in group]
+        if len(texts) > PREPARE_LIMIT:
+            return 0  # a store of thousands of articles: minutes of work no page start should do
+        return self.vectors.warm(texts)
 
     def stream(
         self,

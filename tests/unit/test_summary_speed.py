@@ -132,3 +132,14 @@ def test_prepared_summary_is_the_same_summary_and_embeds_nothing_more(tmp_path: 
     got = news.summarize("overview")
     assert got.text == expected.text and got.citations == expected.citations
     assert not set(texts) & set(pooled)  # nothing the pool holds was embedded again
+
+
+def test_prepare_skips_a_store_too_large_to_prepare(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.summarize as summarize
+
+    news = NewsRAG(settings_for("fake", data_dir=tmp_path), chat_model=FakeChat())
+    news.ingest([SEEDS])
+    monkeypatch.setattr(summarize, "PREPARE_LIMIT", 10)
+    assert news.prepare_summaries() == 0 and len(news.summarizer.vectors) == 0
