@@ -190,7 +190,7 @@ def _warm_model(news: NewsRAG) -> None:
     try:
         news.warm_up()
     except Exception as exc:  # a background warm-up must not take the page down
-        print(f"Model warm-up failed: {exc}", file=sys.stderr)
+        print(f"Warm-up failed: {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 if __name__ == "__main__":

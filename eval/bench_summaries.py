@@ -166,7 +166,9 @@ def summaries_section(
         week_status = (
             f"{week}: {articles} articles, whose {prepared} overview sentences were embedded "
             f"ahead in {prep_s:.1f} s, as the page does in the background after an upload "
-            "(a summary asked before that ends computes its own)"
+            "(a summary asked before that ends embeds the rest itself)"
+            if prepared is not None
+            else f"{week}: {articles} articles, too many to prepare (rag.summarize.PREPARE_LIMIT)"
         )
     rows = [
         _row(f"{name}, {part}", getattr(t, f"{part.replace(' ', '_')}_s"), t)

@@ -65,16 +65,19 @@ class NewsRAG:
         `prepare_summaries`. Call it in the background at start; a request that arrives
         meanwhile waits for the model's lock. The model part is a no-op for a model served
         elsewhere."""
-        chat = self.chat_model()
-        if isinstance(chat, LlamaCppChat):
-            chat.warm([answer_system_prompt(), summary_system_prompt()])
-        self.prepare_summaries()
+        try:
+            chat = self.chat_model()
+            if isinstance(chat, LlamaCppChat):
+                chat.warm([answer_system_prompt(), summary_system_prompt()])
+        finally:  # a model that is down must not leave the summaries unprepared
+            self.prepare_summaries()
 
-    def prepare_summaries(self) -> int:
+    def prepare_summaries(self) -> int | None:
         """Embed the sentences an overview of all the articles reads, ahead of the request (a
-        week of news: ~900 sentences, ~5 s on 2 cores). Call it in the background after an
-        ingest; the vectors are kept, so a summary that comes first simply computes its own.
-        Returns how many sentences were new."""
+        week of news: up to ~900 sentences, ~5 s on 2 cores). Call it in the background after
+        an ingest. A summary asked meanwhile waits only for the sentences being embedded at that
+        moment and embeds the rest itself. Returns how many sentences were new (None: see
+        Summarizer.prepare)."""
         return self.summarizer.prepare()
 
     # -- articles ------------------------------------------------------------------------------

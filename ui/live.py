@@ -112,7 +112,7 @@ def prepare_summaries(news: NewsRAG) -> threading.Thread:
         try:
             news.prepare_summaries()
         except Exception as exc:  # the page must not go down for an optimisation
-            print(f"Preparing summaries failed: {exc}", file=sys.stderr)
+            print(f"Preparing summaries failed: {type(exc).__name__}: {exc}", file=sys.stderr)
 
     thread = threading.Thread(target=run, name="prepare-summaries", daemon=True)
     thread.start()

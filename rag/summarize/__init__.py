@@ -14,6 +14,7 @@ summary quotes the articles instead and says so in `note`.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 
@@ -45,9 +46,9 @@ _CALLS: dict[str, int] = {
 
 
 # Sentences prepare() embeds at most (~15 s on 2 cores). Past BUDGET sentences an overview keeps
-# each article's first three, so a store of thousands of articles pools far more than BUDGET;
-# such an overview takes minutes whatever is prepared, and its background preparation would
-# hold both cores while the user asks the first question.
+# each article's first max(3, BUDGET // articles), so a store of thousands of articles pools far
+# more than BUDGET; such an overview takes minutes whatever is prepared, and preparing it would
+# keep the embedder busy while the user asks the first question.
 PREPARE_LIMIT = 3 * BUDGET
 
 
@@ -70,17 +71,33 @@ class Summarizer:
         # is dropped, whatever the Q&A citation mode.
         self.checker = CitationChecker(self.vectors, settings.citations.min_support, strict=True)
         self.guides = guide.GuideCache(settings.data_dir / "guides")
+        self._preparing = threading.Lock()
+        self._again = False  # articles changed while a preparation ran: it runs once more
 
-    def prepare(self, filters: Filters | None = None) -> int:
+    def prepare(self, filters: Filters | None = None) -> int | None:
         """Embed the sentences an overview of the articles in scope reads, ahead of the request
         (the page does it in the background at start and after an upload): a week of news is
-        ~900 sentences, ~5 s on 2 cores that the first overview then does not wait for. Topic
-        summaries and comparisons read the same sentences. Returns how many were new."""
-        scope = self._articles(filters)
-        texts = [s.text for group in within_budget(scope, BUDGET) for s in group]
-        if len(texts) > PREPARE_LIMIT:
-            return 0  # a store of thousands of articles: minutes of work no page start should do
-        return self.vectors.warm(texts)
+        up to ~900 sentences, ~5 s on 2 cores that the first overview then does not wait for.
+        Topic summaries and comparisons read the same sentences. Returns how many were new; None
+        when the scope is too large to prepare (PREPARE_LIMIT) or another call is preparing, in
+        which case that call runs once more when it ends: uploads in a row prepare once or twice,
+        not once each."""
+        if not self._preparing.acquire(blocking=False):
+            self._again = True
+            return None
+        try:
+            new = 0
+            while True:
+                self._again = False
+                scope = self._articles(filters)
+                texts = [s.text for group in within_budget(scope, BUDGET) for s in group]
+                if len(texts) > PREPARE_LIMIT:
+                    return None  # thousands of articles: minutes of work for little gain
+                new += self.vectors.warm(texts)
+                if not self._again:
+                    return new
+        finally:
+            self._preparing.release()
 
     def stream(
         self,

@@ -183,7 +183,8 @@ def verify(
         return result
     verified = checker.check(text, evidence)
     for c in verified.checks:
-        if not c.supported or (alone and not any(_names_in(c.text, e) for e in evidence)):
+        one = [e for e in evidence if e.n in c.cited]
+        if not c.supported or (alone and not any(_names_in(c.text, e) for e in one)):
             result.dropped.append(c.text)
             continue
         cited = [sources[n - 1] for n in c.cited if 0 < n <= len(sources)]

@@ -93,7 +93,7 @@ def test_vector_cache_gives_the_embedders_vectors_and_embeds_each_text_once() ->
     assert np.array_equal(cache.embed_array(["b", "a"]), got[[1, 0]])
     assert inner.texts == []  # both known
     cache.embed_array(["c", "d"])  # over the limit of 3: the least recently used ("b") goes
-    assert inner.texts == ["c", "d"] and len(cache) == 3
+    assert inner.texts == ["c", "d"] and cache.size == 3
     cache.embed_array(["a"])
     assert inner.texts == ["c", "d"]
     cache.embed_array(["b"])
@@ -142,4 +142,66 @@ def test_prepare_skips_a_store_too_large_to_prepare(
     news = NewsRAG(settings_for("fake", data_dir=tmp_path), chat_model=FakeChat())
     news.ingest([SEEDS])
     monkeypatch.setattr(summarize, "PREPARE_LIMIT", 10)
-    assert news.prepare_summaries() == 0 and len(news.summarizer.vectors) == 0
+    assert news.prepare_summaries() is None and news.summarizer.vectors.size == 0
+
+
+def test_vector_cache_embeds_a_text_once_when_two_threads_ask_for_it() -> None:
+    import threading
+    import time
+
+    class Slow(_Counting):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            time.sleep(0.2)  # the first caller is still embedding when the second asks
+            return super().embed_documents(texts)
+
+    inner = Slow()
+    cache = VectorCache(inner)
+    out: dict[str, np.ndarray] = {}
+    first = threading.Thread(target=lambda: out.update(a=cache.embed_array(["x", "y"])))
+    first.start()
+    time.sleep(0.05)
+    out["b"] = cache.embed_array(["y", "z"])  # waits for "y", embeds only "z"
+    first.join()
+    assert sorted(inner.texts) == ["x", "y", "z"]
+    assert np.array_equal(out["b"][0], out["a"][1])
+    assert cache.warm(["x", "w"]) == 1 and inner.texts[-1] == "w"
+
+
+def test_prepare_runs_one_at_a_time_and_once_more_for_changes_meanwhile(tmp_path: Path) -> None:
+    news = NewsRAG(settings_for("fake", data_dir=tmp_path), chat_model=FakeChat())
+    news.ingest([SEEDS])
+    summarizer = news.summarizer
+    runs: list[int] = []
+    orig = summarizer.vectors.warm
+
+    def warm(texts: list[str]) -> int:
+        runs.append(len(texts))
+        if len(runs) == 1:  # an upload lands while the first run embeds
+            assert summarizer.prepare() is None  # busy: it asks the running call to go again
+        return orig(texts)
+
+    summarizer.vectors.warm = warm  # type: ignore[method-assign]
+    assert summarizer.prepare() == len(set(_pooled(news)))  # the second run found none new
+    assert len(runs) == 2  # the queued request ran once, inside the first call
+
+
+def _pooled(news: NewsRAG) -> list[str]:
+    return [s.text for g in within_budget(news.articles(), BUDGET) for s in g]
+
+
+def test_page_preparation_runs_in_the_background_and_reports_a_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ui.live import prepare_summaries
+
+    news = NewsRAG(settings_for("fake", data_dir=tmp_path), chat_model=FakeChat())
+    news.ingest([SEEDS])
+    prepare_summaries(news).join(timeout=30)
+    assert news.summarizer.vectors.size == len(set(_pooled(news)))
+
+    def broken() -> int:
+        raise OSError("disk gone")
+
+    news.prepare_summaries = broken  # type: ignore[method-assign]
+    prepare_summaries(news).join(timeout=30)
+    assert "Preparing summaries failed: OSError: disk gone" in capsys.readouterr().err
